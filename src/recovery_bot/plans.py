@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-CommentAction = Literal["upsert", "delete", "keep"]
+CommentAction = Literal["upsert", "resolve", "delete", "keep"]
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,9 @@ class Plan:
       (the applier never removes a label someone else put there).
     - ``comment``: body of the bot's one triage comment (without the hidden marker);
       ``None`` means nothing needs saying. ``comment_action`` says what to do with an
-      existing bot comment: ``upsert`` (create or edit it to ``comment``), ``delete``,
-      or ``keep`` (leave whatever is there alone).
+      existing bot comment: ``upsert`` (create or edit it to ``comment``), ``resolve``
+      (edit an existing one to ``comment`` but never create one: used when all is in
+      order again), ``delete``, or ``keep`` (leave whatever is there alone).
     - ``replies``: extra one-off comments (slash-command replies); never de-duplicated
       by marker, so only commands produce them.
     - ``state``/``state_reason``: close or reopen the issue.

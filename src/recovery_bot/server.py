@@ -1,0 +1,470 @@
+"""The aiohttp webhook server: verify, journal, answer 202, then work in the background.
+
+Flow of one delivery (see DESIGN.md):
+    POST /webhook → size limit (413) → signature (401) → headers (400) → JSON (400)
+    → ping 200 / irrelevant event 202-ignored → journal insert (SQLite, WAL) → 202
+    → dispatcher claims it from the journal → a worker runs it under the issue's lock
+    → plan applied → journal: done.
+The journal is the queue: the dispatcher is the only reader, so a delivery is never
+run twice at once, and whatever was not done when the process died (even ``kill -9``)
+is claimed again at the next start. Failures are retried with backoff from the journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import os
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from cachetools import LRUCache
+from gidgethub import routing, sansio
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from recovery_bot import USER_AGENT, metrics
+from recovery_bot.config import AppConfig
+from recovery_bot.errors import ConfigError
+from recovery_bot.github import GitHubFactory, GitHubUnavailable, auth_from_env
+from recovery_bot.journal import Delivery, Journal
+from recovery_bot.permissions import Maintainers
+from recovery_bot.pypi import PyPIClient
+from recovery_bot.triage import TriageOutcome
+from recovery_bot.triage import router as triage_router
+
+log = logging.getLogger(__name__)
+
+# Events and actions the bot acts on; everything else is answered 202 and dropped.
+HANDLED: Mapping[str, frozenset[str]] = {
+    "issues": frozenset({"opened", "reopened", "edited", "labeled"}),
+    "issue_comment": frozenset({"created", "edited"}),
+}
+
+
+def compose_router() -> routing.Router:
+    """One router per concern, composed here (as python/bedevere does)."""
+    routers = [triage_router]
+    try:
+        from recovery_bot.command_handlers import router as command_router
+    except ModuleNotFoundError:
+        pass
+    else:
+        routers.append(command_router)
+    return routing.Router(*routers)
+
+
+@dataclass
+class Settings:
+    """Runtime settings that come from the environment, not app.yaml."""
+
+    webhook_secret: str
+    github_api_url: str = "https://api.github.com"
+    pypi_url: str = "https://pypi.org"
+    db_path: str = "recovery-bot.sqlite3"
+    sandbox: bool = False
+    auth: Any = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, sandbox: bool = False) -> Settings:
+        secret = env.get("GITHUB_WEBHOOK_SECRET", "")
+        if not secret and not sandbox:
+            raise ConfigError(
+                "environment",
+                "GITHUB_WEBHOOK_SECRET",
+                "is required: without it anyone could send the bot forged events",
+            )
+        auth = auth_from_env(env)
+        if auth is None and not sandbox:
+            raise ConfigError(
+                "environment",
+                "GITHUB_TOKEN",
+                "no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID with "
+                "GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH",
+            )
+        return cls(
+            webhook_secret=secret,
+            github_api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
+            pypi_url=env.get("PYPI_URL") or "https://pypi.org",
+            db_path=env.get("RECOVERY_BOT_DB") or "recovery-bot.sqlite3",
+            sandbox=sandbox,
+            auth=auth,
+        )
+
+
+def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
+    """Constant-time check of ``X-Hub-Signature-256`` (sha256 only; sha1 is refused)."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.strip())
+
+
+@dataclass
+class DeliveryContext:
+    """Per-delivery state handed to router callbacks."""
+
+    bot: Bot
+    delivery: Delivery
+    first_attempt: bool
+    installation_id: int | None
+    outcome: TriageOutcome | None = None
+    _gh: Any = None
+
+    async def github(self) -> Any:
+        if self._gh is None:
+            self._gh = await self.bot.factory.for_installation(self.installation_id)
+        return self._gh
+
+
+@dataclass
+class Bot:
+    """Everything a running bot holds: config, clients, journal, workers."""
+
+    config: AppConfig
+    settings: Settings
+    journal: Journal
+    factory: GitHubFactory
+    pypi: PyPIClient
+    session: aiohttp.ClientSession
+    clock: Callable[[], float] = time.time
+    router: routing.Router = field(default_factory=compose_router)
+    maintainers: Maintainers = field(init=False)
+    dry_run: bool = False
+
+    def __post_init__(self) -> None:
+        self.maintainers = Maintainers(self.config)
+        self.dry_run = self.dry_run or self.config.bot.dry_run
+        self._queue: asyncio.Queue[Delivery] = asyncio.Queue(
+            maxsize=self.config.server.workers * 4
+        )
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._locks: dict[tuple[str, int], asyncio.Lock] = {}
+        self._lock_users: dict[tuple[str, int], int] = {}
+        self._recorded_here: LRUCache[str, bool] = LRUCache(maxsize=100_000)
+        self._touched: LRUCache[tuple[str, int], bool] = LRUCache(maxsize=100_000)
+        self._in_flight = 0
+
+    # --- intake ---------------------------------------------------------------------
+
+    def accept(self, delivery_id: str, event: str, payload: dict[str, Any], raw: bytes) -> str:
+        """Journal one delivery; returns the journal's verdict ("new", "duplicate_*")."""
+        issue = payload.get("issue") or {}
+        repo = (payload.get("repository") or {}).get("full_name")
+        number = issue.get("number")
+        verdict = self.journal.record(
+            delivery_id, event, payload.get("action"), repo,
+            int(number) if isinstance(number, int) else None, raw,
+        )
+        if verdict == "new":
+            self._recorded_here[delivery_id] = True
+            self._idle.clear()
+            self._wake.set()
+        self._update_depth()
+        return verdict
+
+    def _update_depth(self) -> None:
+        counts = self.journal.counts()
+        metrics.QUEUE_DEPTH.set(
+            counts.get("pending", 0) + counts.get("running", 0) + counts.get("failed", 0)
+        )
+
+    # --- background work ------------------------------------------------------------
+
+    def start(self) -> None:
+        self._spawn(self._dispatcher(), "dispatcher")
+        for i in range(self.config.server.workers):
+            self._spawn(self._worker(), f"worker-{i}")
+        for name, coro in self._extra_tasks():
+            self._spawn(coro, name)
+
+    def _extra_tasks(self) -> list[tuple[str, Any]]:
+        tasks: list[tuple[str, Any]] = []
+        if getattr(self.settings.auth, "app_id", None):
+            from recovery_bot.redeliver import redeliver_loop
+
+            tasks.append(("redeliver", redeliver_loop(self)))
+        with contextlib.suppress(ModuleNotFoundError):
+            from recovery_bot.scheduler import scheduled_tasks
+
+            tasks.extend(scheduled_tasks(self))
+        return tasks
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[None]) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("background task %s died", name, exc_info=t.exception())
+
+        task.add_done_callback(done)
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Cancel the loops; a delivery cut off mid-way stays 'running' in the journal and
+        is claimed again at the next start (the applier is idempotent)."""
+        for t in list(self._tasks):
+            t.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=timeout)
+
+    async def _dispatcher(self) -> None:
+        poll = 1.0
+        while True:
+            self._wake.clear()
+            free = self._queue.maxsize - self._queue.qsize()
+            rows = self.journal.claim_ready(limit=max(free, 0)) if free > 0 else []
+            for row in rows:
+                self._in_flight += 1
+                await self._queue.put(row)
+            if not rows and self._in_flight == 0 and self._queue.empty():
+                self._idle.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=poll if not rows else 0.05)
+
+    async def _worker(self) -> None:
+        while True:
+            d = await self._queue.get()
+            try:
+                await self.run_delivery(d)
+            finally:
+                self._in_flight -= 1
+                self._queue.task_done()
+                self._update_depth()
+                self._wake.set()
+
+    async def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until every journaled delivery that is due has been processed (tests, demo)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._wake.set()
+            await asyncio.sleep(0.01)
+            counts = self.journal.counts()
+            busy = counts.get("pending", 0) + counts.get("running", 0)
+            if busy == 0 and self._in_flight == 0:
+                return
+        raise TimeoutError(f"deliveries still pending: {self.journal.counts()}")
+
+    @contextlib.asynccontextmanager
+    async def issue_lock(self, key: tuple[str, int] | None) -> AsyncIterator[None]:
+        """Serialize all work on one issue (two racing deliveries must not both comment)."""
+        if key is None:
+            yield
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._lock_users[key] = self._lock_users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._lock_users[key] -= 1
+            if self._lock_users[key] == 0:
+                del self._lock_users[key]
+                self._locks.pop(key, None)
+
+    async def run_delivery(self, d: Delivery) -> None:
+        started = time.perf_counter()
+        key = (d.repo, d.issue_number) if d.repo and d.issue_number else None
+        first = d.attempts == 0 and d.id in self._recorded_here and key not in self._touched
+        try:
+            payload = json.loads(d.payload)
+            event = sansio.Event(payload, event=d.event, delivery_id=d.id)
+            installation = (payload.get("installation") or {}).get("id")
+            async with self.issue_lock(key):
+                first = first and key not in self._touched
+                ctx = DeliveryContext(self, d, first, installation)
+                await self.router.dispatch(event, self, ctx)
+                if key is not None:
+                    self._touched[key] = True
+        except GitHubUnavailable as exc:
+            self._fail(d, f"GitHub unavailable: {exc}", exc.retry_after)
+            return
+        except Exception as exc:  # noqa: BLE001 - any bug must not lose the delivery
+            log.exception("delivery %s (%s) failed", d.id, d.event)
+            self._fail(d, f"{type(exc).__name__}: {exc}", None)
+            return
+        outcome = ctx.outcome
+        name = outcome.outcome if outcome else "ignored"
+        if name == "pypi_unknown" and d.attempts + 1 < self.config.server.max_attempts:
+            # PyPI did not answer: labels that do not depend on it are applied; try the
+            # lookup again later instead of ever claiming "not found".
+            self._fail(d, f"PyPI lookup unknown: {outcome.why if outcome else ''}", None)
+            metrics.DELIVERIES.labels(d.event, "retry_pypi").inc()
+            return
+        self.journal.mark_done(d.id, outcome=name)
+        metrics.DELIVERIES.labels(d.event, name).inc()
+        metrics.PROCESSING_SECONDS.observe(max(0.0, self.clock() - d.received_at))
+        log.info(
+            "delivery=%s event=%s.%s issue=%s outcome=%s why=%s took=%.1fms",
+            d.id, d.event, d.action, d.issue_number, name,
+            outcome.why if outcome else "", (time.perf_counter() - started) * 1000,
+        )
+
+    def _fail(self, d: Delivery, error: str, retry_after: float | None) -> None:
+        attempts = d.attempts + 1
+        if attempts >= self.config.server.max_attempts:
+            log.error("delivery=%s gave up after %d attempts: %s", d.id, attempts, error)
+            self.journal.mark_done(d.id, outcome="gave_up")
+            metrics.DELIVERIES.labels(d.event, "gave_up").inc()
+            return
+        base = self.config.server.retry_failed_after.total_seconds()
+        backoff = min(base * (2 ** min(attempts - 1, 6)), 6 * 3600) * random.uniform(0.8, 1.2)
+        if retry_after is not None:
+            backoff = max(backoff, retry_after)
+        self.journal.mark_failed(d.id, error, retry_at=self.clock() + backoff)
+        metrics.DELIVERIES.labels(d.event, "failed").inc()
+        log.warning(
+            "delivery=%s event=%s issue=%s failed (attempt %d), retry in %.0fs: %s",
+            d.id, d.event, d.issue_number, attempts, backoff, error,
+        )
+
+
+# --- HTTP handlers --------------------------------------------------------------------
+
+BOT_KEY = web.AppKey("bot", Bot)
+
+
+def _json(status: int, **body: Any) -> web.Response:
+    return web.json_response(body, status=status)
+
+
+async def webhook(request: web.Request) -> web.Response:
+    bot = request.app[BOT_KEY]
+    limit = bot.config.server.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        metrics.DELIVERIES.labels("unknown", "too_large").inc()
+        return _json(413, error=f"payload larger than {limit} bytes")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        metrics.DELIVERIES.labels("unknown", "too_large").inc()
+        return _json(413, error=f"payload larger than {limit} bytes")
+    if not valid_signature(
+        bot.settings.webhook_secret, raw, request.headers.get("X-Hub-Signature-256")
+    ):
+        metrics.DELIVERIES.labels("unknown", "bad_signature").inc()
+        log.warning("rejected delivery %s: bad or missing signature",
+                    request.headers.get("X-GitHub-Delivery", "?"))
+        return _json(401, error="bad or missing X-Hub-Signature-256")
+    event_name = request.headers.get("X-GitHub-Event")
+    delivery_id = request.headers.get("X-GitHub-Delivery")
+    if not event_name or not delivery_id:
+        metrics.DELIVERIES.labels("unknown", "bad_request").inc()
+        return _json(400, error="missing X-GitHub-Event or X-GitHub-Delivery header")
+    try:
+        event = sansio.Event.from_http(request.headers, raw, secret=bot.settings.webhook_secret)
+    except json.JSONDecodeError:
+        metrics.DELIVERIES.labels(event_name, "bad_request").inc()
+        return _json(400, error="body is not valid JSON")
+    except Exception as exc:  # noqa: BLE001 - gidgethub raises several types here
+        status = getattr(exc, "status_code", 400)
+        code = int(status) if int(status) in (400, 415) else 400
+        metrics.DELIVERIES.labels(event_name, "bad_request").inc()
+        return _json(code, error=f"unreadable delivery: {type(exc).__name__}")
+    if not isinstance(event.data, dict):
+        metrics.DELIVERIES.labels(event_name, "bad_request").inc()
+        return _json(400, error="payload must be a JSON object")
+    if event_name == "ping":
+        metrics.DELIVERIES.labels("ping", "pong").inc()
+        return _json(200, ok=True, zen=event.data.get("zen"))
+    action = event.data.get("action")
+    if action not in HANDLED.get(event_name, ()):
+        metrics.DELIVERIES.labels(event_name, "ignored").inc()
+        return _json(202, status="ignored", reason=f"{event_name}.{action} is not handled")
+    repo = (event.data.get("repository") or {}).get("full_name", "")
+    if repo.casefold() not in {r.casefold() for r in bot.config.repositories}:
+        metrics.DELIVERIES.labels(event_name, "ignored").inc()
+        return _json(202, status="ignored", reason="repository not configured")
+    if not isinstance(event.data.get("issue"), dict) or "number" not in event.data["issue"]:
+        metrics.DELIVERIES.labels(event_name, "bad_request").inc()
+        return _json(400, error="payload has no issue")
+    verdict = bot.accept(delivery_id, event_name, event.data, raw)
+    metrics.DELIVERIES.labels(event_name, "accepted" if verdict == "new" else verdict).inc()
+    return _json(202, status="queued" if verdict == "new" else verdict, delivery=delivery_id)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    bot = request.app[BOT_KEY]
+    counts = bot.journal.counts()
+    return _json(
+        200,
+        status="ok",
+        mode="sandbox" if bot.settings.sandbox else type(bot.settings.auth).__name__,
+        dry_run=bot.dry_run,
+        journal=counts,
+        repositories=list(bot.config.repositories),
+    )
+
+
+async def metrics_view(request: web.Request) -> web.Response:
+    body = generate_latest(metrics.REGISTRY)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def create_app(
+    config: AppConfig,
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    dry_run: bool = False,
+    start_workers: bool = True,
+) -> web.Application:
+    """Build the aiohttp application; clients and workers start in its cleanup context."""
+    app = web.Application(client_max_size=config.server.max_body_bytes)
+    app.router.add_post("/webhook", webhook)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_view)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        timeout = aiohttp.ClientTimeout(total=config.github.timeout.total_seconds())
+        session = aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": USER_AGENT})
+        journal = Journal(settings.db_path, clock=clock)
+        factory = GitHubFactory(
+            session, base_url=settings.github_api_url, auth=settings.auth, config=config.github
+        )
+        pypi = PyPIClient(
+            session,
+            settings.pypi_url,
+            timeout=config.pypi.timeout.total_seconds(),
+            found_ttl=config.pypi.found_ttl.total_seconds(),
+            not_found_ttl=config.pypi.not_found_ttl.total_seconds(),
+            maxsize=config.pypi.cache_size,
+        )
+        bot = Bot(
+            config=config, settings=settings, journal=journal, factory=factory,
+            pypi=pypi, session=session, clock=clock, dry_run=dry_run,
+        )
+        app[BOT_KEY] = bot
+        pending = journal.counts()
+        log.info(
+            "recovery-bot starting: repos=%s mode=%s dry_run=%s journal=%s",
+            ",".join(config.repositories),
+            "sandbox" if settings.sandbox else type(settings.auth).__name__,
+            bot.dry_run, pending,
+        )
+        if start_workers:
+            bot.start()
+        try:
+            yield
+        finally:
+            await bot.stop()
+            await session.close()
+            journal.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+def settings_from_environ(*, sandbox: bool = False) -> Settings:
+    return Settings.from_env(os.environ, sandbox=sandbox)
