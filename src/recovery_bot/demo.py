@@ -1,0 +1,170 @@
+"""``recovery-bot demo``: the bot's main job, end to end, with no GitHub account.
+
+Starts the local GitHub and PyPI stand-ins (the same fakes the tests use) and the real
+webhook server on 127.0.0.1, sends each sample delivery from ``fixtures/deliveries``
+as a real signed HTTP request, waits until the journal is drained, and prints what the
+bot did to each issue. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import secrets
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any, TextIO
+
+import aiohttp
+from aiohttp import web
+
+from recovery_bot.applier import marker_for
+
+REPO = "pypi/support"
+
+
+def default_fixtures() -> Path:
+    """``fixtures/deliveries`` of the checkout this package was installed from."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "fixtures" / "deliveries"
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("no fixtures/deliveries folder found; pass --fixtures DIR")
+
+
+def load_samples(folder: Path) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, int]]:
+    samples = []
+    for path in sorted(folder.glob("*.json")):
+        if path.name == "pypi-users.json":
+            continue
+        samples.append((path.stem, json.loads(path.read_text(encoding="utf-8"))))
+    users_file = folder / "pypi-users.json"
+    users = json.loads(users_file.read_text()) if users_file.exists() else {}
+    return samples, users
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def seed_issue(fake: Any, payload: dict[str, Any]) -> None:
+    """Make the fake GitHub hold the issue a sample delivery talks about."""
+    iss = payload["issue"]
+    number = int(iss["number"])
+    try:
+        fake.issue(REPO, number)
+    except KeyError:
+        fake.add_issue(
+            REPO,
+            number=number,
+            title=iss["title"],
+            body=iss.get("body"),
+            user=iss["user"]["login"],
+            user_type=iss["user"].get("type", "User"),
+            author_association=iss.get("author_association", "NONE"),
+            labels=[lbl["name"] for lbl in iss.get("labels") or []],
+        )
+    else:  # an edit: the issue on "GitHub" changes before the delivery arrives
+        fake.issue(REPO, number)["body"] = iss.get("body")
+        fake.issue(REPO, number)["title"] = iss["title"]
+
+
+async def run(folder: Path, db_path: str, out: TextIO, config: Any) -> dict[int, dict[str, Any]]:
+    """Run the sandbox; returns {issue number: {"labels", "comments"}} for tests."""
+    from recovery_bot.github import TokenAuth
+    from recovery_bot.sandbox.fake_github import FakeGitHub
+    from recovery_bot.sandbox.fake_pypi import FakePyPI
+    from recovery_bot.server import BOT_KEY, Settings, create_app
+
+    samples, users = load_samples(folder)
+    secret = secrets.token_hex(16)
+    token = "sandbox-" + secrets.token_hex(8)
+    fake_gh = FakeGitHub(tokens={token: config.bot.login}, bot_login=config.bot.login)
+    fake_gh.add_repo(REPO, collaborators={"maintainer1": "write"})
+    fake_pypi = FakePyPI(users)
+    await fake_gh.start()
+    await fake_pypi.start()
+    settings = Settings(
+        webhook_secret=secret,
+        github_api_url=fake_gh.url,
+        pypi_url=fake_pypi.url,
+        db_path=db_path,
+        sandbox=True,
+        auth=TokenAuth(token),
+    )
+    app = create_app(config, settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    url = f"http://127.0.0.1:{port}/webhook"
+    bot = app[BOT_KEY]
+    print(f"sandbox: bot on {url}, GitHub stand-in {fake_gh.url}, PyPI stand-in "
+          f"{fake_pypi.url}, journal {db_path}", file=out)
+    touched: list[int] = []
+    try:
+        async with aiohttp.ClientSession() as http:
+            for name, payload in samples:
+                seed_issue(fake_gh, payload)
+                body = json.dumps(payload).encode()
+                headers = {
+                    "Content-Type": "application/json",
+                    "X-GitHub-Event": "issues",
+                    "X-GitHub-Delivery": str(uuid.uuid4()),
+                    "X-Hub-Signature-256": sign(secret, body),
+                    "User-Agent": "GitHub-Hookshot/sandbox",
+                }
+                async with http.post(url, data=body, headers=headers) as resp:
+                    answer = await resp.json()
+                number = payload["issue"]["number"]
+                print(f"→ {name}: issues.{payload['action']} #{number} → HTTP {resp.status} "
+                      f"{answer.get('status')}", file=out)
+                # One at a time, so an edit is judged after the issue it edits.
+                await bot.wait_idle()
+                if number not in touched:
+                    touched.append(number)
+        return report(fake_gh, touched, config, out)
+    finally:
+        await runner.cleanup()
+        await fake_gh.close()
+        await fake_pypi.close()
+
+
+def report(fake: Any, numbers: list[int], config: Any, out: TextIO) -> dict[int, dict[str, Any]]:
+    tag = marker_for(config.bot.marker)
+    result: dict[int, dict[str, Any]] = {}
+    print("\nWhat the bot did:", file=out)
+    for n in numbers:
+        iss = fake.issue(REPO, n)
+        labels = fake.labels(REPO, n)
+        comments = fake.comments(REPO, n)
+        mine = [c for c in comments if c["user"]["login"] == config.bot.login]
+        result[n] = {"labels": labels, "comments": mine}
+        print(f"\n#{n} {iss['title']!r} by @{iss['user']['login']}", file=out)
+        print(f"  labels: {', '.join(labels) or '(none)'}", file=out)
+        if not mine:
+            print("  comment: (none)", file=out)
+        for c in mine:
+            text = c["body"].replace(tag, "").strip()
+            print("  comment:", file=out)
+            for line in text.splitlines():
+                print(f"    | {line}", file=out)
+    return result
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from recovery_bot.cli import _config_or_default
+
+    config = _config_or_default(args.config)
+    folder = Path(args.fixtures) if args.fixtures else default_fixtures()
+    with tempfile.TemporaryDirectory(prefix="recovery-bot-demo-") as tmp:
+        db = args.db or str(Path(tmp) / "journal.sqlite3")
+        asyncio.run(run(folder, db, sys.stdout, config))
+    return 0
