@@ -59,8 +59,7 @@ async def triage_issue(
         user = await bot.pypi.lookup(facts.username, bypass_cache=bypass_cache)
         facts = with_lookup(facts, user)
     plan = decide(facts, cfg)
-    if hasattr(bot, "extend_plan"):
-        plan = await bot.extend_plan(gh, repo, issue, facts, plan)
+    plan = await _extend_plan(bot, gh, repo, issue, facts, plan)
     comments: list[dict[str, Any]] | None = None
     if fresh_new_issue and int(issue.get("comments") or 0) == 0:
         comments = []
@@ -84,6 +83,16 @@ async def triage_issue(
     if facts.username and facts.username_exists is None:
         return TriageOutcome("pypi_unknown", facts.lookup_detail, result)
     return TriageOutcome("applied" if result.changed else "unchanged", "", result)
+
+
+async def _extend_plan(bot: Any, gh: Any, repo: str, issue: dict[str, Any], facts: Any,
+                       plan: Any) -> Any:
+    """Let the queue module add the reporter's place in the queue to the comment."""
+    try:
+        from recovery_bot.queue import extend_plan
+    except ModuleNotFoundError:
+        return plan
+    return await extend_plan(bot, gh, repo, issue, facts, plan)
 
 
 async def skip_reason(bot: Any, gh: Any, repo: str, issue: dict[str, Any]) -> str:
