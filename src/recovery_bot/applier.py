@@ -2,7 +2,8 @@
 
 - Labels: only the missing ones are added (one call); a label is removed only when it
   is on the issue *and* GitHub's issue events show the bot put it there, so labels set
-  by people are never touched.
+  by people are never touched by automatic decisions (a maintainer's slash-command sets
+  ``Plan.force_remove`` and removes what it names).
 - The triage comment is found by its hidden marker **and** the bot's login (a reporter
   who pastes the marker cannot make the bot edit their comment), edited only when its
   text changes, and never created twice.
@@ -152,8 +153,11 @@ async def apply_plan(
         if lbl.casefold() in have and lbl not in plan.add_labels
     }
     if candidates:
-        result.reads += 1
-        ours = await labels_set_by(gh, repo, number, candidates, bot_login)
+        if plan.force_remove:
+            ours = candidates
+        else:
+            result.reads += 1
+            ours = await labels_set_by(gh, repo, number, candidates, bot_login)
         for lbl in sorted(ours):
             await write(
                 f"remove label {lbl!r}", lambda lbl=lbl: gh.remove_label(repo, number, lbl)

@@ -40,6 +40,9 @@ class Plan:
     state_reason: Literal["completed", "not_planned", "reopened", "duplicate"] | None = None
     assignees_add: tuple[str, ...] = ()
     assignees_remove: tuple[str, ...] = ()
+    # A maintainer asked for the removal (slash-command): remove the labels even when a
+    # person set them. Automatic decisions leave this False.
+    force_remove: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -76,5 +79,6 @@ class Plan:
             assignees_remove=tuple(
                 dict.fromkeys((*self.assignees_remove, *other.assignees_remove))
             ),
+            force_remove=self.force_remove or other.force_remove,
             notes=(*self.notes, *other.notes),
         )

@@ -139,6 +139,7 @@ class Bot:
     router: routing.Router = field(default_factory=compose_router)
     maintainers: Maintainers = field(init=False)
     dry_run: bool = False
+    run_jobs: bool = True  # periodic jobs (redelivery, sweep, digest); tests turn them off
 
     def __post_init__(self) -> None:
         self.maintainers = Maintainers(self.config)
@@ -190,6 +191,8 @@ class Bot:
 
     def _extra_tasks(self) -> list[tuple[str, Any]]:
         tasks: list[tuple[str, Any]] = []
+        if not self.run_jobs:
+            return tasks
         if getattr(self.settings.auth, "app_id", None):
             from recovery_bot.redeliver import redeliver_loop
 
@@ -419,6 +422,7 @@ def create_app(
     clock: Callable[[], float] = time.time,
     dry_run: bool = False,
     start_workers: bool = True,
+    run_jobs: bool = True,
 ) -> web.Application:
     """Build the aiohttp application; clients and workers start in its cleanup context."""
     app = web.Application(client_max_size=config.server.max_body_bytes)
@@ -443,7 +447,7 @@ def create_app(
         )
         bot = Bot(
             config=config, settings=settings, journal=journal, factory=factory,
-            pypi=pypi, session=session, clock=clock, dry_run=dry_run,
+            pypi=pypi, session=session, clock=clock, dry_run=dry_run, run_jobs=run_jobs,
         )
         app[BOT_KEY] = bot
         pending = journal.counts()
