@@ -266,10 +266,16 @@ def decide_labels(facts: Facts, labels: LabelsConfig) -> tuple[tuple[str, ...], 
     """(labels to add, managed labels to remove) for these facts."""
     want: list[str] = []
     if facts.is_recovery:
+        unchecked = [
+            h for h in facts.unchecked_required
+            # Someone who still has codes is right not to tick "I have lost them": that
+            # is the has-recovery-codes case, not missing information.
+            if not (h == RECOVERY_CODES_HEADING and facts.mentions_having_recovery_codes)
+        ]
         needs_info = bool(
             facts.username_problem
             or facts.username_exists is False
-            or facts.unchecked_required
+            or unchecked
             or facts.missing_sections
             or facts.empty_required
         )
