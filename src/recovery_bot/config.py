@@ -283,7 +283,9 @@ def parse_config(data: Any, file: str = "app.yaml") -> AppConfig:
     if not _LOGIN_RE.match(bot.login):
         raise b.error("login", f"{bot.login!r} is not a GitHub login")
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,40}", bot.marker):
-        raise b.error("marker", "must be lower-case letters, digits and '-' (it goes in an HTML comment)")
+        raise b.error(
+            "marker", "must be lower-case letters, digits and '-' (it goes in an HTML comment)"
+        )
     if "@" not in bot.support_email:
         raise b.error("support_email", "must be an e-mail address")
 
@@ -385,5 +387,6 @@ def load_config(path: str | os.PathLike[str] | None = None) -> AppConfig:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        raise ConfigError(file, where, f"is not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        problem = getattr(exc, "problem", exc)
+        raise ConfigError(file, where, f"is not valid YAML: {problem}") from None
     return parse_config(data, file)

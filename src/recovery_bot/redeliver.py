@@ -97,7 +97,7 @@ async def redeliver_loop(bot: Any) -> None:
             await redeliver_missed(bot)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - keep the loop alive; next pass retries
+        except Exception:
             log.exception("missed-delivery sweep failed")
         await asyncio.sleep(interval)
 
