@@ -30,7 +30,7 @@ def test_config(**overrides: Any) -> AppConfig:
     data: dict[str, Any] = {
         "repositories": ["pypi/support"],
         "server": {"retry_failed_after": "20ms", "workers": 4, "max_attempts": 8},
-        "github": {"max_retries": 3},
+        "github": {"max_retries": 3, "writes_per_minute": 100000, "writes_per_hour": 100000},
     }
     data.update(overrides)
     return parse_config(data, "test-app.yaml")
