@@ -1,0 +1,197 @@
+"""The pure triage decision: facts → labels and the one comment (no I/O)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recovery_bot.config import parse_config
+from recovery_bot.pypi import PyPIUser
+from recovery_bot.recovery import (
+    RESOLVED_TEXT,
+    Facts,
+    decide,
+    gather_facts,
+    inspect_report,
+    neutralize_mentions,
+    with_lookup,
+)
+
+CFG = parse_config({"repositories": ["pypi/support"]})
+
+OK_FACTS = Facts(
+    form="account-recovery", generation="current", username="alice", username_problem=None,
+    username_exists=True, canonical_username="alice", project_count=3, unchecked_required=(),
+    missing_sections=(), empty_required=(), reason="lost_2fa",
+    mentions_having_recovery_codes=False, contains_email_address=False,
+)
+
+
+def facts(**kw) -> Facts:
+    return dataclasses.replace(OK_FACTS, **kw)
+
+
+def body(username: str = "`alice`", reason: str = "Lost my authenticator app.", *,
+         codes: bool = True) -> str:
+    box = "[x]" if codes else "[ ]"
+    return (
+        f"### PyPI Username\n\n{username}\n\n### Reason for request\n\n{reason}\n\n"
+        f"### Recovery Codes\n\n- {box} I never generated or have lost access to the "
+        "recovery codes for my account\n\n### Code of Conduct\n\n- [x] I agree to follow "
+        "the PSF Code of Conduct\n\n### Acknowledgement\n\n- [x] I understand that it may "
+        "take a significant amount of time to process my account recovery request."
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "labels"),
+    [
+        ({}, ["lost 2fa"]),
+        ({"reason": "lost_email"}, ["lost email"]),
+        ({"reason": "both"}, ["lost email", "lost 2fa"]),
+        ({"reason": "unclear"}, []),
+        ({"username_problem": "missing", "username": None, "username_exists": None},
+         ["needs more info", "lost 2fa"]),
+        ({"username_exists": False, "canonical_username": None, "project_count": None},
+         ["needs more info", "username not found", "lost 2fa"]),
+        ({"username_exists": None, "canonical_username": None, "project_count": None},
+         ["lost 2fa"]),
+        ({"project_count": 0}, ["lost 2fa", "no projects"]),
+        ({"project_count": None}, ["lost 2fa"]),
+        ({"unchecked_required": ("Code of Conduct",)}, ["needs more info", "lost 2fa"]),
+        ({"missing_sections": ("Acknowledgement",)}, ["needs more info", "lost 2fa"]),
+        ({"empty_required": ("Reason for request",), "reason": "unclear"},
+         ["needs more info"]),
+        ({"mentions_having_recovery_codes": True, "unchecked_required": ("Recovery Codes",)},
+         ["lost 2fa", "has recovery codes"]),
+        ({"contains_email_address": True}, ["lost 2fa", "email address posted"]),
+    ],
+)
+def test_labels(changes, labels):
+    plan = decide(facts(**changes), CFG)
+    assert list(plan.add_labels) == labels
+    # Everything the bot manages and does not want now is up for removal (if it set it),
+    # except that an unanswered lookup of a valid name keeps the lookup's labels.
+    lookup_unknown = changes.get("username_exists", 1) is None and "username" not in changes
+    kept = {"username not found", "no projects"} if lookup_unknown else set()
+    assert set(plan.remove_labels) == CFG.labels.managed() - set(labels) - kept
+
+
+def test_complete_request_needs_no_comment_but_resolves_an_old_one():
+    plan = decide(OK_FACTS, CFG)
+    assert plan.comment_action == "resolve"
+    assert plan.comment == RESOLVED_TEXT
+    assert inspect_report(OK_FACTS, plan)["comment"] is None
+
+
+def test_comment_lists_each_problem_with_its_fix_and_never_repeats_the_address():
+    f = gather_facts(body("bob@example.com", "Mail bob@example.com is gone", codes=False))
+    plan = decide(f, CFG)
+    assert plan.comment_action == "upsert"
+    assert plan.comment == (
+        "Thanks for your account recovery request.\n\n"
+        "Before the PyPI team can start, please **edit this issue** (the `···` menu at the "
+        "top right of the issue → *Edit*) and fix:\n\n"
+        "- **PyPI Username** holds an e-mail address. We need the account's *username* (it "
+        "appears in your profile URL, `https://pypi.org/user/<username>/`). Please replace "
+        "the address with the username.\n"
+        "- **Recovery Codes**: please tick the box.\n\n"
+        "This tracker is public and your issue contains an e-mail address. Please edit the "
+        "issue to remove it; the PyPI team will ask for any address they need privately, "
+        "from admin@pypi.org.\n\n"
+        "I check the issue again each time it is edited and will update this comment. "
+        "Account recoveries are handled by a very small team, so a reply can take a week or "
+        "more; there is no need to post updates."
+    )
+    assert "bob@example.com" not in plan.comment
+
+
+def test_not_found_names_the_valid_username_only():
+    f = with_lookup(gather_facts(body("`carol-devv`")), PyPIUser("not_found", "carol-devv"))
+    plan = decide(f, CFG)
+    assert "- **PyPI Username**: there is no account `carol-devv` on pypi.org." in plan.comment
+
+
+def test_invalid_username_is_not_echoed():
+    f = gather_facts(body("<img src=x onerror=alert(1)> @everyone"))
+    assert f.username is None and f.username_problem == "invalid"
+    plan = decide(f, CFG)
+    assert "<img" not in plan.comment and "@everyone" not in plan.comment
+
+
+def test_unknown_lookup_never_claims_not_found():
+    f = with_lookup(gather_facts(body()), PyPIUser("unknown", "alice", detail="HTTP 503"))
+    assert f.username_exists is None and f.lookup_detail == "HTTP 503"
+    plan = decide(f, CFG)
+    assert "username not found" not in plan.add_labels
+    # ...and does not take away a "not found" an earlier definite answer set.
+    assert "username not found" not in plan.remove_labels
+
+
+def test_case_redirect_reports_canonical_name():
+    f = with_lookup(
+        gather_facts(body("`ALICE`")), PyPIUser("found", "ALICE", canonical="alice",
+                                                 project_count=0)
+    )
+    assert (f.username, f.canonical_username, f.project_count) == ("ALICE", "alice", 0)
+    assert decide(f, CFG).add_labels == ("lost 2fa", "no projects")
+
+
+def test_other_forms_get_nothing():
+    pep = (
+        "### Project to be claimed\n\n`foo`: https://pypi.org/project/foo\n\n"
+        "### Your PyPI username\n\nbob@example.com\n\n### Reasons for the request\n\nI have "
+        "my recovery codes"
+    )
+    f = gather_facts(pep, labels=["account-recovery"])
+    assert (f.form, f.username, f.reason, f.contains_email_address) == (
+        "pep541", None, "unclear", False
+    )
+    plan = decide(f, CFG)
+    assert plan.is_empty
+
+
+def test_empty_body_with_the_form_label_asks_for_the_form():
+    plan = decide(gather_facts("", labels=["account-recovery"]), CFG)
+    assert plan.add_labels == ("needs more info",)
+    assert plan.comment.startswith("Thanks for reaching out. This issue is empty")
+    assert decide(gather_facts("", labels=[]), CFG).is_empty
+
+
+def test_reason_text_only_feeds_recovery_code_mentions():
+    # The checkbox option itself says "recovery codes": it must not count as a mention.
+    assert gather_facts(body()).mentions_having_recovery_codes is False
+    f = gather_facts(body(reason="I lost my phone but I still have my recovery codes."))
+    assert f.mentions_having_recovery_codes is True
+
+
+def test_labels_follow_config_names():
+    cfg = parse_config({"repositories": ["pypi/support"], "labels": {"lost_2fa": "2FA lost"}})
+    assert decide(OK_FACTS, cfg).add_labels == ("2FA lost",)
+
+
+def test_neutralize_mentions():
+    assert neutralize_mentions("ping @octocat and a@b.co") == "ping @\u200doctocat and a@\u200db.co"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=2000), st.lists(st.text(max_size=20), max_size=3))
+def test_decision_never_raises(text, labels):
+    f = gather_facts(text, labels=labels)
+    report = inspect_report(f, decide(f, CFG))
+    assert set(report) >= {
+        "form", "username", "username_problem", "username_exists", "canonical_username",
+        "project_count", "unchecked_required", "missing_sections", "reason",
+        "mentions_having_recovery_codes", "contains_email_address", "labels", "comment",
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300), st.text(max_size=600))
+def test_decision_never_raises_on_form_shaped_text(username, reason):
+    f = gather_facts(body(username, reason))
+    decide(f, CFG)
+    assert f.form == "account-recovery"
