@@ -25,7 +25,7 @@ SERVER_TOKEN = "ghs_test_token"
 FAST_GITHUB = {"backoff_base": 0.01, "secondary_min_wait": 0.05, "max_wait": 2.0}
 
 
-def test_config(**overrides: Any) -> AppConfig:
+def bot_config(**overrides: Any) -> AppConfig:
     """The bot's config for tests: defaults, with retries measured in milliseconds."""
     data: dict[str, Any] = {
         "repositories": ["pypi/support"],
@@ -93,7 +93,7 @@ async def start_bot_server(
         auth=TokenAuth(SERVER_TOKEN),
     )
     app = create_app(
-        config or test_config(), settings, run_jobs=False, github_options=FAST_GITHUB,
+        config or bot_config(), settings, run_jobs=False, github_options=FAST_GITHUB,
         **app_kwargs,
     )
     client = await aiohttp_client(app)
