@@ -40,7 +40,12 @@ class Maintainers:
         self._users = {u.casefold() for u in config.maintainers.users}
 
     def known_without_lookup(self, login: str, association: str | None = None) -> bool | None:
-        """True/None: a cheap answer when one exists (config list, trusted association)."""
+        """True/None: a cheap answer when one exists (config list, trusted association).
+
+        Pass ``association`` only to decide whether an issue's *author* is staff (the
+        triage skip, as pypi/support's own workflow does). Never for authorizing a
+        command: COLLABORATOR covers read/triage invitees and MEMBER any org member.
+        """
         if login.casefold() in self._users:
             return True
         if association and association.upper() in TRUSTED_ASSOCIATIONS:

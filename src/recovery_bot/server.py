@@ -140,6 +140,9 @@ class DeliveryContext:
     first_attempt: bool
     installation_id: int | None
     outcome: TriageOutcome | None = None
+    # True when this delivery may have run before (a retry, or claimed again after a
+    # restart): handlers must then not trust the payload's view of what exists.
+    resumed: bool = False
     _gh: Any = None
 
     async def github(self) -> Any:
@@ -310,7 +313,8 @@ class Bot:
             installation = (payload.get("installation") or {}).get("id")
             async with self.issue_lock(key):
                 first = first and key not in self._touched
-                ctx = DeliveryContext(self, d, first, installation)
+                resumed = d.attempts > 0 or d.id not in self._recorded_here
+                ctx = DeliveryContext(self, d, first, installation, resumed=resumed)
                 await self.router.dispatch(event, self, ctx)
                 if key is not None:
                     self._touched[key] = True
