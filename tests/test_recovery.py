@@ -109,6 +109,13 @@ def test_comment_lists_each_problem_with_its_fix_and_never_repeats_the_address()
     assert "bob@example.com" not in plan.comment
 
 
+def test_two_notes_are_separate_paragraphs():
+    plan = decide(facts(mentions_having_recovery_codes=True, contains_email_address=True), CFG)
+    paragraphs = plan.comment.split("\n\n")
+    assert paragraphs[1].startswith("You mention that you still have recovery codes.")
+    assert paragraphs[2].startswith("This tracker is public and your issue contains")
+
+
 def test_not_found_names_the_valid_username_only():
     f = with_lookup(gather_facts(body("`carol-devv`")), PyPIUser("not_found", "carol-devv"))
     plan = decide(f, CFG)

@@ -245,8 +245,8 @@ def render_comment(facts: Facts, support_email: str) -> str | None:
             "",
             *[f"- {item}" for item in problems],
         ]
-    if notes:
-        lines += ["", *notes]
+    for note in notes:
+        lines += ["", note]
     lines += [
         "",
         "I check the issue again each time it is edited and will update this comment. "

@@ -1,0 +1,303 @@
+"""Webhook server benchmark (issue #3). Prints numbers; asserts nothing.
+
+In one run, on this machine's loopback:
+1. acknowledgement throughput and p50/p99 latency of signed ``issues.opened`` deliveries
+   at 64 concurrent requests, for the real bot (``recovery-bot serve`` subprocess,
+   journaling every delivery to SQLite while its workers triage them against the fake
+   GitHub) and for a bare aiohttp handler that only answers 202 (subprocess), and the
+   ratio of the two;
+2. delivery-to-effects latency: one delivery at a time, from sending it to the fake GitHub
+   receiving the last write for that issue (labels + comment), PyPI cache warm;
+3. GitHub API calls per new account-recovery issue (reads and writes);
+4. the bot's peak memory (VmHWM) after all deliveries.
+
+    python bench/bench_server.py [--deliveries 10000] [--concurrency 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+
+from recovery_bot.sandbox.fake_github import FakeGitHub
+from recovery_bot.sandbox.fake_pypi import FakePyPI
+
+REPO = "pypi/support"
+SECRET = "bench-secret"
+HERE = Path(__file__).resolve().parent
+
+
+def body(i: int) -> str:
+    username = "bob@example.com" if i % 3 == 0 else f"`user{i % 50}`"
+    return (
+        f"### PyPI Username\n\n{username}\n\n### Reason for request\n\nLost my 2FA phone.\n\n"
+        "### Recovery Codes\n\n- [x] I never generated or have lost access to the recovery "
+        "codes for my account\n\n### Code of Conduct\n\n- [x] I agree to follow the PSF Code "
+        "of Conduct\n\n### Acknowledgement\n\n- [x] I understand that it may take a "
+        "significant amount of time to process my account recovery request."
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+async def wait_up(http: aiohttp.ClientSession, url: str) -> None:
+    for _ in range(400):
+        try:
+            async with http.post(url, data=b"{}") as r:
+                await r.read()
+                return
+        except aiohttp.ClientError:
+            await asyncio.sleep(0.05)
+    raise RuntimeError(f"{url} did not start")
+
+
+async def load(http, url: str, payloads: list[bytes], concurrency: int) -> tuple[float, list]:
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    it = iter(payloads)
+
+    async def one_client() -> None:
+        for raw in it:
+            headers = {
+                "Content-Type": "application/json", "X-GitHub-Event": "issues",
+                "X-GitHub-Delivery": str(uuid.uuid4()),
+                "X-Hub-Signature-256": "sha256="
+                + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest(),
+            }
+            t0 = time.perf_counter()
+            async with http.post(url, data=raw, headers=headers) as r:
+                await r.read()
+                statuses[r.status] += 1
+            latencies.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    return elapsed, [latencies, statuses]
+
+
+WRK_SCRIPT = """
+local bodies = {%s}
+local sigs = {%s}
+local i = 0
+local thread_id = math.random(1, 1000000000)
+request = function()
+  i = i + 1
+  local k = (i %% #bodies) + 1
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["X-GitHub-Event"] = "issues"
+  wrk.headers["X-GitHub-Delivery"] = "wrk-" .. thread_id .. "-" .. i
+  wrk.headers["X-Hub-Signature-256"] = sigs[k]
+  return wrk.format("POST", nil, nil, bodies[k])
+end
+"""
+
+
+def lua_string(raw: bytes) -> str:
+    return "[==[" + raw.decode() + "]==]"
+
+
+def wrk_load(url: str, payloads: list[bytes], concurrency: int, seconds: int,
+             tmp: Path) -> dict[str, float] | None:
+    """Drive ``url`` with wrk (a C load generator in its own process); None if absent."""
+    import re
+    import shutil
+
+    if shutil.which("wrk") is None:
+        return None
+    sigs = ["sha256=" + hmac.new(SECRET.encode(), p, hashlib.sha256).hexdigest()
+            for p in payloads]
+    script = tmp / "deliveries.lua"
+    script.write_text(WRK_SCRIPT % (",".join(lua_string(p) for p in payloads),
+                                    ",".join(f'"{x}"' for x in sigs)))
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s", str(script),
+         url], capture_output=True, text=True, check=True,
+    ).stdout
+
+    def dur(text: str) -> float:
+        m = re.match(r"([\d.]+)(us|ms|s)", text)
+        assert m, text
+        return float(m.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(2)]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = dur(re.search(r"\n\s+50%\s+(\S+)", out).group(1))
+    p99 = dur(re.search(r"\n\s+99%\s+(\S+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "requests": total,
+            "non2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:.2f} ms"
+
+
+def vm_hwm_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--deliveries", type=int, default=10_000)
+    ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--e2e", type=int, default=200)
+    ap.add_argument("--wrk-seconds", type=int, default=10)
+    args = ap.parse_args()
+    n, e2e_n = args.deliveries, args.e2e
+
+    fake_gh = FakeGitHub()
+    fake_gh.add_repo(REPO)
+    fake_pypi = FakePyPI({f"user{i}": 1 + i % 3 for i in range(50)})
+    await fake_gh.start()
+    await fake_pypi.start()
+    payloads = []
+    for i in range(n + e2e_n):
+        fake_gh.add_user(f"r{i}")
+        num = fake_gh.add_issue(REPO, title="Account recovery request", body=body(i),
+                                user=f"r{i}", labels=["account-recovery"])["number"]
+        payloads.append(json.dumps(fake_gh.webhook_payload("issues", "opened", REPO, num)).encode())
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-server-"))
+    (tmp / "app.yaml").write_text(
+        "repositories: [pypi/support]\nserver: {workers: 8}\n"
+        "github: {writes_per_minute: 1000000, writes_per_hour: 1000000}\n"
+    )
+    env = {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_TOKEN": "bench",
+           "GITHUB_API_URL": fake_gh.url, "PYPI_URL": fake_pypi.url,
+           "RECOVERY_BOT_DB": str(tmp / "journal.sqlite3")}
+    bot_port, bare_port = free_port(), free_port()
+    log = (tmp / "bot.log").open("wb")
+    bot = subprocess.Popen([sys.executable, "-m", "recovery_bot", "serve", "--host",
+                            "127.0.0.1", "--port", str(bot_port), "--config",
+                            str(tmp / "app.yaml")], env={**env, "PYTHONOPTIMIZE": "0"},
+                           stdout=log, stderr=log)
+    bare = subprocess.Popen([sys.executable, str(HERE / "bare_server.py"), str(bare_port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bot_url = f"http://127.0.0.1:{bot_port}/webhook"
+    bare_url = f"http://127.0.0.1:{bare_port}/webhook"
+    try:
+        conn = aiohttp.TCPConnector(limit=args.concurrency)
+        async with aiohttp.ClientSession(connector=conn) as http:
+            await wait_up(http, bare_url)
+            await wait_up(http, bot_url)
+            # Warm both servers and the PyPI cache with a few deliveries first.
+            await load(http, bare_url, payloads[:200], args.concurrency)
+            await load(http, bot_url, payloads[:200], args.concurrency)
+            # 1a. acknowledgement under load with wrk, if installed (bare first, then bot).
+            wrk_payloads = payloads[200:400]
+            wrk_bare = await asyncio.to_thread(wrk_load, bare_url, wrk_payloads,
+                                               args.concurrency, args.wrk_seconds, tmp)
+            wrk_bot = await asyncio.to_thread(wrk_load, bot_url, wrk_payloads,
+                                              args.concurrency, args.wrk_seconds, tmp)
+            # 1b. the same with this process's aiohttp client: n distinct new issues.
+            bare_t, (bare_lat, bare_st) = await load(http, bare_url, payloads[:n],
+                                                     args.concurrency)
+            bot_t, (bot_lat, bot_st) = await load(http, bot_url, payloads[:n],
+                                                  args.concurrency)
+            # Drain the bot's queue.
+            t_drain = time.perf_counter()
+            while True:
+                async with http.get(f"http://127.0.0.1:{bot_port}/healthz") as r:
+                    j = (await r.json())["journal"]
+                if j["pending"] + j["running"] + j["failed"] == 0:
+                    break
+                await asyncio.sleep(0.1)
+            drain = time.perf_counter() - t_drain
+
+            # Calls per new issue (from the fake's log), over the loaded issues.
+            per_issue: dict[str, Counter[str]] = {}
+            for c in fake_gh.calls:
+                parts = c.decoded_path.split("/")
+                key = parts[5] if len(parts) > 5 and parts[4] == "issues" else None
+                if c.decoded_path.startswith("/repos/pypi/support/collaborators/"):
+                    key = "perm:" + parts[5]
+                if key is None:
+                    continue
+                per_issue.setdefault(key, Counter())["write" if c.is_write else "read"] += 1
+            issue_counts = [v for k, v in per_issue.items() if not k.startswith("perm:")]
+            perm_reads = sum(v["read"] for k, v in per_issue.items() if k.startswith("perm:"))
+            writes = [c["write"] for c in issue_counts]
+            reads = [c["read"] for c in issue_counts]
+
+            # End to end, one at a time.
+            e2e: list[float] = []
+            for raw in payloads[n:n + e2e_n]:
+                num = json.loads(raw)["issue"]["number"]
+                path_prefix = f"/repos/{REPO}/issues/{num}/"
+                before = len(fake_gh.calls)
+                t0 = time.monotonic()
+                _, _ = await load(http, bot_url, [raw], 1)
+                want = 2
+                for _ in range(2000):
+                    done = [c for c in fake_gh.calls[before:]
+                            if c.is_write and c.decoded_path.startswith(path_prefix)]
+                    if len(done) >= want:
+                        break
+                    await asyncio.sleep(0.0005)
+                e2e.append(max(c.at for c in done) - t0)
+            hwm = vm_hwm_mb(bot.pid)
+    finally:
+        bot.terminate()
+        bare.terminate()
+        bot.wait(10)
+        bare.wait(10)
+        await fake_gh.close()
+        await fake_pypi.close()
+
+    bare_rps, bot_rps = n / bare_t, n / bot_t
+    if wrk_bare and wrk_bot:
+        print(f"wrk, {args.wrk_seconds} s at {args.concurrency} connections, signed "
+              f"issues.opened with unique delivery ids (journaled and triaged by the bot):")
+        for name, w in (("bare 202 handler", wrk_bare), ("recovery-bot", wrk_bot)):
+            print(f"  {name:16} {w['rps']:8,.0f} req/s  p50 {ms(w['p50'])}  p99 "
+                  f"{ms(w['p99'])}  ({w['requests']:,} requests, {w['non2xx']} non-2xx)")
+        print(f"  throughput ratio bot/bare: {wrk_bot['rps'] / wrk_bare['rps']:.2f}")
+    else:
+        print("wrk not installed (apt-get install wrk): skipped the wrk measurement")
+    print(f"aiohttp client in this process, {n} distinct new issues at concurrency "
+          f"{args.concurrency} (client-bound; the fakes share this process):")
+    print(f"  bare 202 handler : {bare_rps:8,.0f} req/s  p50 {ms(statistics.median(bare_lat))}"
+          f"  p99 {ms(pct(bare_lat, 99))}  statuses {dict(bare_st)}")
+    print(f"  recovery-bot     : {bot_rps:8,.0f} req/s  p50 {ms(statistics.median(bot_lat))}"
+          f"  p99 {ms(pct(bot_lat, 99))}  statuses {dict(bot_st)}")
+    print(f"  throughput ratio bot/bare: {bot_rps / bare_rps:.2f}")
+    print(f"queue drained {drain:.1f} s after the last acknowledgement")
+    print(f"delivery → labels+comment applied (one at a time, warm PyPI cache, n={e2e_n}): "
+          f"p50 {ms(statistics.median(e2e))}  p99 {ms(pct(e2e, 99))}")
+    print(f"GitHub calls per new issue: writes max {max(writes)} mean "
+          f"{statistics.mean(writes):.2f}; reads on the issue max {max(reads)} mean "
+          f"{statistics.mean(reads):.2f}; permission reads {perm_reads} for "
+          f"{len(issue_counts)} issues (one per distinct reporter, cached)")
+    print(f"bot peak memory (VmHWM) after {n + e2e_n + 200} deliveries: {hwm:.0f} MB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

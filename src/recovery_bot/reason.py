@@ -1,0 +1,862 @@
+"""Judge the free-text "Reason for request" of an account-recovery issue (pure).
+
+Three questions, each a pure function that never raises:
+
+* ``classify_reason``: which access did the opener lose? ``lost_email`` (the mailbox on
+  file is unreachable), ``lost_2fa`` (authenticator app, security key or passkey gone),
+  ``both``, or ``unclear`` (forgotten password or username only, deletion wishes,
+  compromise, third-party accounts, vague or empty text, languages we cannot read).
+* ``mentions_having_recovery_codes``: does the opener say they still *have* recovery
+  codes? (The form forces everyone to tick "I never generated or have lost access to the
+  recovery codes", so the text is the only place the contradiction shows.)
+* ``contains_email_address``: is a literal address pasted in the text? The bot must ask
+  for it to go to the support inbox instead, and must never repeat it.
+
+How the classifier works (why it is not a bag of words)
+-------------------------------------------------------
+The text is cut into clauses (sentences, lines, and at "but", "however", "although"...),
+because "I still have my e-mail but lost my phone" says opposite things about two
+things. In each clause one scan over the rule table ``_RULES`` finds *topics* (e-mail
+words, 2FA words, phone/device words), *cues* (``loss`` such as "lost", "expired", "no
+longer have access to"; ``ok`` such as "still have access to", "is fine"), *negators*
+("not", "never", "n't") and *blocks* (objects such as "password" or "account" that a
+cue must not reach past: "I lost my password to PyPI, e-mail me" is no lost e-mail).
+Each cue is attached to the nearest allowed topic within a few words (preferring the
+cue's natural side: "lost **my phone**", "**the domain** expired"), spreading over
+coordinations ("lost my e-mail **and** 2FA"). A negator just before a cue
+flips it ("I have **not** lost my e-mail" is ok; "I do**n't** have access to my e-mail"
+is a loss). A lost phone or device counts as lost 2FA. For each side, explicit ok
+statements win ties against losses, so "2FA is fine" cancels a pasted template bullet.
+
+Decisions worth knowing
+-----------------------
+* **Unverified e-mail is not lost e-mail.** "I never received the verification e-mail"
+  or "my address is unverified" says nothing about the mailbox being unreachable, so it
+  is ``unclear`` (pypi/support handles it with the "unverified email" label and a
+  confirm-by-mail reply, not as a recovery). It becomes ``lost_email`` only with a
+  stated loss: a typo or wrong address at sign-up, a closed/expired mailbox or domain,
+  "I can't receive mail at that address" / "no longer receive mail there", a former
+  employer or school. (Messages such as "the verification/reset e-mail" are never the
+  mailbox: "I can't receive the verification e-mail" stays ``unclear``.)
+* "Forgot my password" alone is ``unclear``; "forgot the password *of my e-mail*" is
+  ``lost_email``.
+* A request to reset or disable 2FA, or having left a company or university, is only
+  *weak* evidence: it counts when nothing stronger points the other way.
+* Accounts of somebody else (a former employee, a colleague who left, a person who
+  passed away) are ``unclear`` whatever else is said: they are ownership questions.
+* A few precise non-English phrases (Chinese, Japanese, Korean, Portuguese, Spanish,
+  Russian) are recognised; anything else non-English is ``unclear``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+ReasonClass = Literal["lost_email", "lost_2fa", "both", "unclear"]
+
+# Topics. A lost DEVICE (phone, tablet...) is reported as lost 2FA; an "ok" statement
+# about a device ("I have a new phone") says nothing about 2FA and is ignored.
+EMAIL, TFA, DEVICE = "email", "2fa", "device"
+_ALL = frozenset({EMAIL, TFA, DEVICE})
+_E = frozenset({EMAIL})
+_TD = frozenset({TFA, DEVICE})
+_D = frozenset({DEVICE})
+
+# Reasons longer than this are cut: the first 20k characters always say what happened.
+_MAX_CHARS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """One row of the rule table.
+
+    kind: ``topic`` (a mention of ``topic``), ``loss`` / ``ok`` (a cue), ``neg`` (a
+    negator), ``negloss`` ("no", "without": a loss of what directly follows and a
+    negator of the next cue), ``block`` (a noun that is the object of a cue but not a
+    topic, such as "password" or "recovery codes": "I lost my password" must not reach
+    a later "e-mail"), ``split`` (a contrast word that ends a clause), ``third``
+    (somebody else's account), ``skip`` (consume harmless phrases that contain topic or
+    cue words, such as "e-mail me" or "IP address").
+    """
+
+    kind: str
+    pattern: str
+    topic: str | None = None
+    allowed: frozenset[str] = _ALL  # topics a cue may attach to
+    prefer: str = "after"  # side of the cue where its topic usually is
+    window: int = 6  # words between cue and topic, at most
+    weak: bool = False
+    implied: str | None = None  # topic assumed when nothing attaches
+    negatable: bool = True  # False when the cue already contains its own negation
+    both_sides: bool = True  # False: the topic must be on the ``prefer`` side
+    cjk: bool = False  # no \b word boundaries around CJK text
+
+
+# The rule table. Order matters: at each position the first rule that matches wins, so
+# longer, more specific phrases come first. Patterns run on lower-cased text with
+# straight apostrophes. Comments say what each row is for.
+_RULES: tuple[_Rule, ...] = (
+    # --- Clause boundaries inside a sentence ------------------------------------------
+    _Rule("split", r"but|however|although|though|whereas|except|yet|while|so\s+that|so|"
+          r"after|before|when|until|unless|mas|pero"),
+    # --- Things that look like topics or cues but are not -----------------------------
+    # Messages *about* e-mail, not the mailbox: "the verification e-mail expired". They
+    # block like objects: "can't receive the verification e-mail at my address" is not a
+    # lost mailbox.
+    _Rule("block", r"(?:verification|verify|confirmation|confirm|activation|validation|"
+          r"password[- ]reset|reset|recovery|notification|welcome)\s+(?:e-?mails?|mails?|links?)"),
+    _Rule("block", r"(?:e-?mail|address)\s+(?:verification|confirmation|validation)"),
+    _Rule("block", r"password[- ]reset|reset\s+(?:my\s+|the\s+)?password|reset\s+links?"),
+    # A *new* address is not the lost one: "I can access my new e-mail" is no "ok".
+    _Rule("block", r"(?:new|current|another|different|alternate|alternative|secondary|"
+          r"updated|preferred|replacement|other)\s+(?:(?:personal|work|gmail)\s+)?"
+          r"(?:e-?mail|mail|address)(?:\s+address)?"),
+    _Rule("skip", r"(?:e-?mail|contact|reach|write\s+to)\s+me\b|ip\s+address|"
+          r"(?:home|postal|mailing)\s+address|api\s+tokens?|trusted\s+publish\w*"),
+    # PyPI has no SMS 2FA: a phone *number* is not the authenticator.
+    _Rule("block", r"(?:phone|mobile|cell|telephone)\s+numbers?"),
+    # --- Somebody else's account: an ownership question, never a recovery -------------
+    _Rule("third", r"(?:our|the|my|his|her|their)\s+(?:former|ex-?|previous|old)\s*"
+          r"(?:employee|colleague|co-?worker|developer|dev|maintainer|team\s*member|staff"
+          r"|engineer|contractor|intern|admin(?:istrator)?)s?(?!\s+accounts?)"),
+    _Rule("third", r"(?:employee|colleague|co-?worker|developer|maintainer|person)s?\s+"
+          r"(?:who|that)\s+(?:[\w'-]+\s+){0,6}?(?:left|quit|passed)"),
+    _Rule("third", r"(?:he|she|they)\s+(?:has\s+|have\s+|had\s+)?(?:left|quit)\s+"
+          r"(?:the\s+|our\s+)?(?:company|organi[sz]ation|team|project|job)"),
+    _Rule("third", r"passed\s+away|deceased|on\s+behalf\s+of"),
+    # --- Objects that stop a cue from reaching a topic further away --------------------
+    _Rule("block", r"(?:(?:2fa|backup|recovery)\s+)?(?:recovery|backup)\s+(?:codes?|keys?)"),
+    _Rule("block", r"passwords?|username|user\s+name|(?:pypi\s+)?account|projects?|"
+          r"packages?|repo(?:sitory)?|github"),
+    # --- Weak e-mail evidence: a former job or school (the work address went with it) ---
+    _Rule("loss", r"(?:left|quit|leaving|departed\s+from)\s+(?:the\s+|my\s+|our\s+|that\s+|"
+          r"a\s+|this\s+)?(?:previous\s+|former\s+|old\s+)?(?:company|job|employer|"
+          r"university|uni|school|college|organi[sz]ation|org|firm|workplace|institution|"
+          r"institute|lab|position|role|academia|employment)",
+          allowed=_E, prefer="before", implied=EMAIL, weak=True),
+    _Rule("loss", r"(?:no\s+longer|not\s+anymore|don't|do\s+not)\s+(?:work|study|employed|"
+          r"working|studying|affiliated)(?:\s+(?:at|for|with|by|there))?|graduated|"
+          r"(?:changed|switched|lost)\s+(?:my\s+)?(?:jobs?|employers?|companies|schools?)|"
+          r"(?:former|previous|ex-?|old)\s+"
+          r"(?:employer|job|company|university|school|college|workplace|institution)",
+          allowed=_E, prefer="before", implied=EMAIL, weak=True),
+    # --- Requests to reset 2FA: weak 2FA evidence --------------------------------------
+    _Rule("loss", r"(?:reset|disable|remove|turn\s+off|deactivate|bypass|recover)\s+"
+          r"(?:the\s+|my\s+)?(?:2fa|two[- ]factor(?:\s+authentication)?|mfa|totp)",
+          allowed=frozenset(), implied=TFA, weak=True),
+    # --- "Forgot the password of my e-mail" = the mailbox is gone ----------------------
+    _Rule("loss", r"forg[oe]t+(?:en)?\s+(?:the\s+|my\s+)?(?:e-?mail|mailbox|gmail|outlook|"
+          r"hotmail|yahoo)(?:\s+account)?\s+password|forg[oe]t+(?:en)?\s+(?:the\s+|my\s+)?"
+          r"password\s+(?:to|for|of)\s+(?:my\s+|the\s+|that\s+)?(?:e-?mail|mailbox|gmail|"
+          r"outlook|hotmail|yahoo)", allowed=frozenset(), implied=EMAIL),
+    # --- Loss cues that carry their own negation ---------------------------------------
+    _Rule("loss", r"(?:can't|cannot|can\s+not|couldn't|could\s+not|unable\s+to|not\s+able\s+to|"
+          r"no\s+way\s+to|impossible\s+to|won't\s+let\s+me|no\s+longer\s+able\s+to|"
+          r"can\s+no\s+longer)\s+(?:\w+\s+){0,2}?(?:access|log\s*in(?:to)?|login|sign\s*in(?:to)?|"
+          r"get\s+(?:in|into|to)|open|use|reach|recover|retrieve|read|check|generate|"
+          r"get\s+(?:the\s+)?(?:codes?|otp)|find|receive|get)", negatable=False),
+    _Rule("loss", r"no\s+longer\s+(?:receive|get)|(?:don't|do\s+not)\s+(?:receive|get)\s+"
+          r"(?:\w+\s+){0,3}?anymore", allowed=_E, negatable=False),
+    _Rule("loss", r"(?:no|without|lost)\s+(?:longer\s+)?(?:have\s+)?(?:any\s+)?access(?:\s+to)?|"
+          r"no\s+longer\s+(?:have|has|own|use|control|possess|hold|got)|lost\s+control\s+of|"
+          r"locked\s+out(?:\s+of)?|(?:don't|do\s+not|doesn't|does\s+not|no\s+longer)\s+"
+          r"(?:\w+\s+)?(?:exist|work)s?|not\s+working|stopped\s+working|(?:isn't|aren't|"
+          r"is\s+not|are\s+not|was\s+not|wasn't)\s+(?:\w+\s+)?(?:working|accessible|available|"
+          r"reachable|valid|active)|no\s+longer\s+(?:valid|active|available|accessible|"
+          r"reachable|in\s+use|exists?|works?|working)|won't\s+(?:work|turn\s+on|boot)",
+          prefer="before", negatable=False),
+    # "Changed phones and didn't transfer the authenticator", "codes weren't backed up".
+    _Rule("loss", r"(?:didn't|did\s+not|forgot\s+to|failed\s+to|without|never|couldn't|"
+          r"could\s+not|unable\s+to|wasn't\s+able\s+to)\s+(?:\w+\s+){0,2}?(?:transfer\w*|"
+          r"migrat\w*|mov(?:e|ed|ing)|export\w*|back(?:ed|ing)?\s*up|backup|sync\w*|"
+          r"cop(?:y|ied|ying)|sav(?:e|ed|ing)|restor\w*)", allowed=_TD, negatable=False),
+    _Rule("loss", r"(?:wasn't|weren't|was\s+not|were\s+not|not|never)\s+(?:been\s+)?"
+          r"(?:transferred|migrated|backed\s+up|synced|moved|copied|exported|restored|saved)",
+          allowed=_TD, prefer="before", negatable=False),
+    # --- "ok" cues (a negator before them turns them into losses) ----------------------
+    _Rule("ok", r"still\s+(?:have|has|got|own|use|control)(?:\s+(?:full\s+|complete\s+)?"
+          r"access(?:\s+to)?)?"),
+    _Rule("ok", r"(?:have|has|got)\s+(?:full\s+|complete\s+)?access\s+to"),
+    _Rule("ok", r"(?:can|am\s+able\s+to|is\s+able\s+to)\s+(?:still\s+)?(?:access|use|log\s*in"
+          r"(?:to)?|login|sign\s*in(?:to)?|get\s+into|open|read|receive)"),
+    _Rule("ok", r"(?:have|has)\s+(?:my|the|our|both)", allowed=_TD, window=3),
+    _Rule("ok", r"(?:is|are|remains?|seems?|looks?|stays?)\s+(?:still\s+|completely\s+|"
+          r"totally\s+|perfectly\s+)?(?:fine|ok|okay|working|accessible|intact|"
+          r"unaffected|available|functional|reachable|good)|(?:still\s+)?works?\s+"
+          r"(?:fine|ok|okay|perfectly|well)|still\s+works?",
+          prefer="before"),
+    _Rule("ok", r"no\s+(?:problems?|issues?)\s+with"),
+    # --- Topics -------------------------------------------------------------------------
+    _Rule("topic", r"(?:2fa|tfa|mfa|2-fa|2\s?fa)(?:\s+(?:app|device|codes?|token|key|"
+          r"authenticator|application))?|two[-\s]?factor(?:\s+auth\w*)?(?:\s+(?:app|device|"
+          r"codes?))?|2[-\s]factor(?:\s+auth\w*)?|multi[-\s]?factor(?:\s+auth\w*)?|"
+          r"second\s+factor|two[-\s]step(?:\s+verification)?|totp|h?otp|one[-\s]time\s+"
+          r"(?:passwords?|codes?|passcodes?|pins?)|authenticat(?:or|ion)\s+(?:app|application|"
+          r"device|codes?|token)s?|authenticators?|auth\s+app|google\s+auth\w*|authy|"
+          r"duo(?:\s+mobile)?|1password|bitwarden|lastpass|keepass\w*|aegis|freeotp|"
+          r"andotp|raivo|ente\s+auth|yubi\s?keys?|yubikey\s+\w+|security\s+(?:keys?|tokens?|"
+          r"devices?)|hardware\s+(?:keys?|tokens?)|fido2?|u2f|webauthn|passkeys?|"
+          r"(?:security|auth|totp|otp|mfa)\s+codes?|tokens?|"
+          r"(?:verification|authentication)\s+codes?",
+          topic=TFA),
+    _Rule("topic", r"e-?mail(?:\s+(?:address(?:es)?|account|inbox|box|provider|server|"
+          r"domain|service))?|emailaddr|mail\s?box(?:es)?|inbox|mail(?:\s+(?:account|address|"
+          r"server|provider|service))?|(?:the\s+)?address|domain(?:\s+name)?s?|gmail|"
+          r"(?:google|microsoft|apple|yahoo|outlook|proton|zoho)\s+accounts?|"
+          r"googlemail|outlook|hotmail|yahoo|protonmail|icloud|aol|gmx|yandex|"
+          r"correo(?:\s+electr[oó]nico)?", topic=EMAIL),
+    _Rule("topic", r"(?:smart\s?|cell\s?|mobile\s+|work\s+|company\s+)?phones?|"
+          r"smartphones?|iphones?|android(?:\s+phone)?|mobile|cellphone|devices?|tablets?|"
+          r"ipads?|sim(?:\s+card)?|celular|telefone|tel[eé]fono|m[oó]vil|telem[oó]vel",
+          topic=DEVICE),
+    # --- Loss cues ---------------------------------------------------------------------
+    # "my old work e-mail", "the authenticator on my previous phone".
+    _Rule("loss", r"old|former|previous|ex|outdated|obsolete", window=3, both_sides=False),
+    _Rule("loss", r"lost(?:\s+access(?:\s+to)?)?|lose|losing|loss\s+of|misplaced|missing|"
+          r"can't\s+find|cannot\s+find|perdi|perdí|perdeu|perdido|perdida"),
+    _Rule("loss", r"stolen|stole|theft|robbed|pickpocketed|roubad[oa]|roubaram|robad[oa]|"
+          r"robaron", prefer="before"),
+    _Rule("loss", r"broke|broken|smashed|cracked|damaged|died|dead|crashed|destroyed|fried|"
+          r"drowned|bricked|malfunction\w*|faulty|defective|corrupt(?:ed)?|fell|dropped|"
+          r"quebr\w+|rot[oa]", prefer="before"),
+    _Rule("loss", r"wiped|erased|formatted|factory[-\s]?reset|reset|reinstall\w*|"
+          r"re-install\w*|uninstall\w*|removed|cleared|restored", allowed=_TD, prefer="before"),
+    _Rule("loss", r"deleted|gone|vanished|disappeared", prefer="before"),
+    _Rule("loss", r"expired|expire|expiring|lapsed|lapse|not\s+renew\w*|didn't\s+renew\w*|"
+          r"did\s+not\s+renew\w*|let\s+(?:\w+\s+){0,3}?(?:lapse|expire|go)",
+          allowed=_E, prefer="before"),
+    _Rule("loss", r"closed|shut\s?down|shutting\s+down|discontinued|deactivated|disabled|"
+          r"terminated|suspended|cancell?ed|revoked|defunct|ceased|retired|decommissioned|"
+          r"switched\s+off|turned\s+off|taken\s+down|dissolved|out\s+of\s+business|"
+          r"deprecated|abandoned|sunset|migrated\s+away|"
+          r"bankrupt|inaccessible|unreachable|unavailable|bounc\w+",
+          allowed=_E, prefer="before"),
+    # "the 2FA code is not accepted", "my address is invalid".
+    _Rule("loss", r"invalid|(?:not|never|no\s+longer)\s+(?:being\s+)?(?:accepted|"
+          r"recogni[sz]ed)|rejected|refused", prefer="before", negatable=False),
+    # "I don't have my phone anymore", "Authy doesn't show PyPI anymore".
+    _Rule("loss", r"anymore|any\s+more", prefer="before", negatable=False),
+    # "my e-mail account was hacked" (not "my account was hacked via e-mail").
+    _Rule("loss", r"hacked|compromised|taken\s+over|hijacked", allowed=_E, prefer="before",
+          both_sides=False),
+    # Typos at sign-up: "registered with a misspelled address", "a typo in my e-mail".
+    _Rule("loss", r"typo(?:ed|s)?|mistyped|misspel\w*|mis-spel\w*|typed\s+(?:it\s+)?wrong\w*|"
+          r"spelled\s+wrong\w*|spelling\s+(?:error|mistake)|misprint",
+          allowed=_E, implied=EMAIL),
+    _Rule("loss", r"wrong|incorrect|mistaken|mistake|non-?existent|bogus|fake|made\s+up|"
+          r"instead\s+of", allowed=_E),
+    # New phone: "changed phones", "got a new phone", "returned the company phone".
+    _Rule("loss", r"changed|switched|replaced|upgraded|swapped|new|sold|return(?:ed)?|"
+          r"g[ai]ve\s+back|hand(?:ed)?\s+(?:back|in|over)|traded\s+in|left(?:\s+behind)?|"
+          r"troquei|trocou|cambi[eé]", allowed=_D, window=3),
+    # --- A few non-English phrases (only precise ones) ----------------------------------
+    _Rule("topic", r"邮箱|邮件|電子郵件|电子邮件|郵箱|郵件|邮件地址|メールアドレス|メール|"
+          r"이메일|메일", topic=EMAIL, cjk=True),
+    _Rule("topic", r"二次验证|双重验证|双因素|双因子|两步验证|二步验证|两因素|身份验证器|"
+          r"验证器|二段階認証|2段階認証|二要素認証|認証アプリ|2단계\s?인증|이중\s?인증|"
+          r"인증\s?앱", topic=TFA, cjk=True),
+    _Rule("topic", r"手机|手機|携帯|スマホ|휴대폰|핸드폰|스마트폰", topic=DEVICE, cjk=True),
+    _Rule("loss", r"无法|不能|没法|没有办法|不再|丢失|丢了|弄丢|遗失|丢|被盗|坏了|损坏|"
+          r"过期|停用|注销|换了|更换|登录不了|收不到|没有了|不见了|紛失|なくし|無くし|失くし|盗まれ|"
+          r"壊れ|使えな|アクセスできな|ログインできな|機種変更|분실|잃어버|고장|접근할\s?수\s?없|"
+          r"사용할\s?수\s?없", cjk=True, negatable=False),
+    _Rule("topic", r"почт\w*|ящик\w*|электронн\w+\s+адрес\w*", topic=EMAIL),
+    _Rule("topic", r"двухфакторн\w*|аутентификатор\w*|2фа", topic=TFA),
+    _Rule("topic", r"телефон\w*|смартфон\w*", topic=DEVICE),
+    _Rule("loss", r"потерял\w*|утерян\w*|утратил\w*|украли|сломал\w*|нет\s+доступа|"
+          r"не\s+могу\s+(?:войти|получить\s+доступ|зайти)|"
+          r"n[aã]o\s+tenho\s+(?:mais\s+)?acesso|sem\s+acesso|n[aã]o\s+consigo\s+acessar|"
+          r"no\s+tengo\s+(?:m[aá]s\s+)?acceso|sin\s+acceso|no\s+puedo\s+acceder",
+          negatable=False),
+    _Rule("topic", r"autenticador\w*|autentica[cç][aã]o\s+de\s+dois\s+fatores|dois\s+fatores|"
+          r"doble\s+factor|dos\s+factores|dos\s+pasos", topic=TFA),
+    # "no authenticator", "without my phone": a loss of what directly follows, and a
+    # negator for a cue right after it ("no" before "access" is handled above).
+    _Rule("negloss", r"no|without|sem|sin", window=2, both_sides=False),
+    # --- Negators (flip the cue right after them) --------------------------------------
+    _Rule("neg", r"not|never|nor|neither|cannot|(?:do|did|does|have|has|had|is|are|was|"
+          r"were|ca|could|wo|would|should|must|ai)n't|dont|didnt|doesnt|"
+          r"havent|hasnt|isnt|arent|wasnt|werent|cant|couldnt|wont|n[aã]o|nunca"),
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------
+# Speed: which rules can start at a word?
+#
+# Trying all rules at every word costs about 1 µs per word. Instead, each rule's possible
+# first three characters are computed once from the stdlib parse tree of its pattern
+# (``_rule_prefixes``), and a word only tries the rules whose prefixes fit its first three
+# characters; most words try none. The result is exactly what one big alternation with
+# word boundaries would find (a test checks this). Whitespace inside sentences is
+# normalized to single spaces by ``_prepare``, which is what lets ``\s`` count as " ".
+# Anything the analysis does not understand makes a rule "may start anywhere": slower,
+# never wrong.
+
+_K = 3
+_Prefixes = set[tuple[str, bool]]  # (prefix, the node's match may continue after it)
+
+
+def _concat(left: _Prefixes, right: _Prefixes) -> _Prefixes:
+    out: _Prefixes = set()
+    for a, a_open in left:
+        if not a_open or len(a) >= _K:
+            out.add((a[:_K], False))
+            continue
+        for b, b_open in right:
+            ab = a + b
+            out.add((ab[:_K], b_open and len(ab) < _K))
+    return out
+
+
+def _seq_prefixes(seq: object) -> _Prefixes:
+    """Prefixes of a parsed sequence. ``open`` = complete so far, more may follow."""
+    acc: _Prefixes = {("", True)}
+    for op, av in seq:  # type: ignore[attr-defined]
+        acc = _concat(acc, _node_prefixes(str(op), av))
+        if not any(o for _, o in acc):
+            break
+    return acc
+
+
+_ANYTHING: _Prefixes = {("", False)}  # unknown: may start with any character
+
+
+def _node_prefixes(op: str, av: object) -> _Prefixes:
+    if op == "LITERAL":
+        return {(chr(av), True)}  # type: ignore[arg-type]
+    if op == "IN":
+        chars: set[str] = set()
+        for sub_op, sub_av in av:  # type: ignore[attr-defined]
+            name = str(sub_op)
+            if name == "LITERAL":
+                chars.add(chr(sub_av))
+            elif name == "RANGE" and sub_av[1] - sub_av[0] < 64:
+                chars.update(chr(c) for c in range(sub_av[0], sub_av[1] + 1))
+            elif name == "CATEGORY" and str(sub_av) == "CATEGORY_SPACE":
+                chars.add(" ")
+            else:
+                return _ANYTHING
+        return {(c, True) for c in chars}
+    if op == "BRANCH":
+        out: _Prefixes = set()
+        for alt in av[1]:  # type: ignore[index]
+            out |= _seq_prefixes(alt)
+        return out
+    if op == "SUBPATTERN":
+        return _seq_prefixes(av[-1])  # type: ignore[index]
+    if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        lo, hi, sub = av  # type: ignore[misc]
+        body = _seq_prefixes(sub)
+        acc: _Prefixes = set()
+        cur: _Prefixes = {("", True)}
+        for n in range(_K + 2):
+            if n >= lo:
+                acc |= cur
+            acc |= {x for x in cur if not x[1]}
+            cur = {x for x in cur if x[1]}
+            if n >= hi or not cur:
+                return acc
+            cur = _concat(cur, body)
+        return acc | {(x, False) for x, _ in cur}
+    if op in ("AT", "ASSERT", "ASSERT_NOT"):
+        return {("", True)}  # zero-width: ignoring the condition only widens the set
+    return _ANYTHING
+
+
+def _rule_prefixes(pattern: str) -> frozenset[str] | None:
+    """First (up to) three characters a match can start with; None for "anything"."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        found = _seq_prefixes(_parser.parse(pattern))
+    except Exception:  # pragma: no cover - depends on the interpreter's internals
+        return None
+    if any(p == "" for p, _ in found):
+        return None
+    return frozenset(p for p, _ in found)
+
+
+def _build_index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    by_prefix: dict[str, list[int]] = {}
+    anywhere: list[int] = []
+    for i, rule in enumerate(_RULES):
+        if rule.cjk:
+            continue
+        prefixes = _rule_prefixes(rule.pattern)
+        if prefixes is None:
+            anywhere.append(i)
+            continue
+        for p in prefixes:
+            by_prefix.setdefault(p, []).append(i)
+    return {k: tuple(v) for k, v in by_prefix.items()}, tuple(anywhere)
+
+
+_BY_PREFIX, _ANYWHERE = _build_index()
+_RULE_OF = {f"r{i}": rule for i, rule in enumerate(_RULES)}
+
+
+_NON_WORD = re.compile(r"\W")
+
+
+def _trigger_pattern() -> re.Pattern[str]:
+    """Word starts where at least one rule may begin, as a small trie of prefixes.
+
+    The prefixes are cut at their first non-word character: a match consumes them, and
+    must not swallow a later position where a rule may start ("e-" + "mail").
+    """
+    if _ANYWHERE:
+        return re.compile(r"(?<!\w)\w")
+    heads = {_NON_WORD.split(p, maxsplit=1)[0] for p in _BY_PREFIX}
+    heads = {h for h in heads if h} or {""}
+    by_first: dict[str, list[str]] = {}
+    for h in sorted(heads, key=len, reverse=True):
+        by_first.setdefault(h[0], []).append(re.escape(h[1:]))
+    branches = [re.escape(c) + "(?:" + "|".join(rest) + ")" for c, rest in by_first.items()]
+    return re.compile(r"(?<!\w)(?:" + "|".join(branches) + ")")
+
+
+_TRIGGER = _trigger_pattern()
+_CJK_MASTER = re.compile("|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(_RULES) if r.cjk))
+_ALT_CACHE: dict[tuple[int, ...], re.Pattern[str]] = {}
+
+
+_AT_CACHE: dict[str, re.Pattern[str] | None] = {}
+
+
+def _rules_at(sentence: str, pos: int) -> re.Pattern[str] | None:
+    """One alternation (table order) of the rules that may match at ``pos``, or None."""
+    key = sentence[pos : pos + _K]
+    try:
+        return _AT_CACHE[key]
+    except KeyError:
+        pass
+    idx: set[int] = set(_ANYWHERE)
+    for j in range(1, len(key) + 1):
+        idx.update(_BY_PREFIX.get(key[:j], ()))
+    pat: re.Pattern[str] | None = None
+    if idx:
+        order = tuple(sorted(idx))
+        pat = _ALT_CACHE.get(order)
+        if pat is None:
+            pat = re.compile("|".join(f"(?P<r{i}>{_RULES[i].pattern})(?!\\w)" for i in order))
+            _ALT_CACHE[order] = pat  # at most one per subset the table yields
+    if len(_AT_CACHE) < 50_000:  # bounded: arbitrary text must not grow it forever
+        _AT_CACHE[key] = pat
+    return pat
+
+
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_SPACES = re.compile(r"[^\S\n\r]+")
+_NO_RESPONSE = re.compile(r"_no response_", re.I)
+_URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+# Addresses in the reason become one EMAIL topic word ("alice@x.com no longer works").
+_ADDR_RE = re.compile(r"(?<![\w.+%-])[\w.+%-]{1,64}@[\w-]+(?:\.[\w-]+)+")
+# Sentences: sentence ends, lines, brackets. Contrast words ("but", "however") split
+# sentences further into clauses: they are the ``split`` rows of the rule table.
+_SENTENCE_SPLIT = re.compile(r"[.!?;]+(?=\s|$)|[\n\r。！？；，、]+")
+# Words allowed between two coordinated topics ("my e-mail and my 2FA app").
+_CONNECT_RE = re.compile(
+    r"(?:[\s,/&+]|\b(?:and|or|nor|as\s+well\s+as|plus|also|both|either|neither|my|the|"
+    r"our|its|their|to|access|even|along\s+with|together\s+with|with)\b|[和与及跟也]|以及|还有)*$"
+)
+# "locked out of my account due to 2FA": the cause after a blocking object still counts.
+_CAUSE_RE = re.compile(
+    r"^\s*(?:,\s*)?(?:due\s+to|because\s+of|thanks\s+to|owing\s+to|because|as)\s+"
+    r"(?:(?:i|my|the|a|of|lost|losing|no|not|having)\s+){0,3}$"
+)
+_PRONOUN_RE = re.compile(r"\b(?:it|its|it's|that|this|which|them|they|those|these|one)\b")
+# "I have access to the e-mail, but not to the 2FA": an elliptical negation.
+_ELLIPTIC_NOT = re.compile(r"\s*(?:not|no)\b")
+_NEG_BARRIER = re.compile(r"[,:]|\b(?:and|or|then)\b")
+_TYPO_UNLESS = re.compile(r"\b(?:username|user\s+name|password|name)\b")
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Per-side evidence: strong losses, weak losses, ok statements."""
+
+    strong: int = 0
+    weak: int = 0
+    ok: int = 0
+
+
+def _prepare(text: str) -> str:
+    """Lower-case, straight apostrophes, no HTML comments, URLs or addresses as words."""
+    t = text[:_MAX_CHARS]
+    if "<!--" in t:
+        t = _HTML_COMMENT.sub(" ", t)
+    t = t.replace("’", "'").replace("‘", "'").replace("`", " ").replace("*", " ").lower()
+    t = _SPACES.sub(" ", t)  # one kind of space: see _prefixes
+    if "_no response_" in t:
+        t = _NO_RESPONSE.sub(" ", t)
+    if "://" in t or "www." in t:
+        t = _URL_RE.sub(" link ", t)
+    if "@" in t:
+        t = _ADDR_RE.sub(" emailaddr ", t)
+    return t
+
+
+def _clauses(text: str) -> list[tuple[str, list[_Item]] | None]:
+    """(clause text, its rule matches) for each clause; None marks a third-party account."""
+    out: list[tuple[str, list[_Item]] | None] = []
+    for sentence in _SENTENCE_SPLIT.split(text):
+        if not sentence or sentence.isspace():
+            continue
+        items = _scan(sentence)
+        if items is None:
+            return [None]
+        lo = 0
+        current: list[_Item] = []
+        for it in items:
+            if it.rule.kind == "split":
+                out.append(_rebase(sentence, lo, it.start, current))
+                lo, current = it.end, []
+            else:
+                current.append(it)
+        out.append(_rebase(sentence, lo, len(sentence), current))
+    return out
+
+
+def _rebase(sentence: str, lo: int, hi: int, items: list[_Item]) -> tuple[str, list[_Item]]:
+    for it in items:
+        it.start -= lo
+        it.end -= lo
+    return sentence[lo:hi], items
+
+
+@dataclass(slots=True)
+class _Item:
+    rule: _Rule
+    start: int
+    end: int
+    w0: int  # word index of the first word
+    w1: int  # word index of the last word
+
+
+def classify_reason(text: str | None) -> ReasonClass:
+    """Which access the opener lost, judged from the "Reason for request" text."""
+    if not isinstance(text, str) or not text.strip():
+        return "unclear"
+    try:
+        return _classify(text)
+    except Exception as exc:  # pragma: no cover - user text must never crash a delivery
+        log.warning("classify_reason failed: %s", type(exc).__name__)
+        return "unclear"
+
+
+def _classify(text: str) -> ReasonClass:
+    t = _prepare(text)
+    tally = {EMAIL: _Tally(), TFA: _Tally()}
+    email_mentioned = False
+    last_topic: str | None = None  # for "... my phone. I lost it."
+    for entry in _clauses(t):
+        if entry is None:
+            return "unclear"  # somebody else's account
+        clause, items = entry
+        topics = [it for it in items if it.rule.kind == "topic"]
+        topic_starts = [it.start for it in topics]
+        kinds = {it.rule.topic for it in topics}
+        blocks = [it for it in items if it.rule.kind == "block"]
+        negs = [it for it in items if it.rule.kind in ("neg", "negloss")]
+        neg_ends = [it.end for it in negs]
+        seen_topic = last_topic  # the latest topic before the current cue
+        if any(tp.rule.topic == EMAIL for tp in topics):
+            email_mentioned = True
+        if (
+            topics
+            and _ELLIPTIC_NOT.match(clause) is not None
+            and not any(it.rule.kind in ("loss", "ok", "negloss") for it in items)
+        ):
+            for tp in topics:
+                tally[TFA if tp.rule.topic == DEVICE else tp.rule.topic or EMAIL].strong += 1
+        for cue in items:
+            kind = cue.rule.kind
+            if kind == "topic":
+                seen_topic = cue.rule.topic
+                continue
+            if kind == "negloss":
+                kind = "loss"
+            elif kind not in ("loss", "ok"):
+                continue
+            negated = cue.rule.negatable and _negated(clause, cue, negs, neg_ends)
+            polarity = kind if not negated else ("ok" if kind == "loss" else "loss")
+            targets = _attach(clause, cue, topics, topic_starts, blocks)
+            if not targets:
+                targets = _fallback(clause, cue, kinds, seen_topic)
+            for topic in targets:
+                side = TFA if topic == DEVICE else topic
+                if polarity == "ok":
+                    if topic != DEVICE:
+                        tally[side].ok += 1
+                elif cue.rule.weak and not negated:
+                    tally[side].weak += 1
+                else:
+                    tally[side].strong += 1
+        if topics:
+            last_topic = topics[-1].rule.topic
+
+    e, f = tally[EMAIL], tally[TFA]
+    # Explicit "ok" statements win ties ("2FA is fine" beats a pasted template bullet).
+    email_strong = e.strong > e.ok
+    tfa_strong = f.strong > f.ok
+    # Weak evidence (left a job, "please reset my 2FA") counts when nothing stronger
+    # points the other way; a former job counts for e-mail when e-mail is mentioned.
+    email_lost = email_strong or (e.weak > 0 and e.ok == 0 and (email_mentioned or not tfa_strong))
+    tfa_lost = tfa_strong or (f.weak > 0 and f.ok == 0 and not email_strong)
+    if email_lost and tfa_lost:
+        return "both"
+    if email_lost:
+        return "lost_email"
+    if tfa_lost:
+        return "lost_2fa"
+    return "unclear"
+
+
+def _scan(sentence: str) -> list[_Item] | None:
+    """All rule matches in a sentence with word positions; None for a third-party account.
+
+    ``_TRIGGER`` finds, in C, the word starts where some rule may begin; only there are
+    the rules that fit the word tried (``_rules_at``). Word positions are counted in
+    spaces, which ``_prepare`` made single.
+    """
+    found: list[tuple[int, int, _Rule]] = []
+    pos = 0
+    for w in _TRIGGER.finditer(sentence):
+        start = w.start()
+        if start < pos:
+            continue
+        pat = _rules_at(sentence, start)
+        m = pat.match(sentence, start) if pat is not None else None
+        if m is not None:
+            found.append((start, m.end(), _RULE_OF[m.lastgroup or ""]))
+            pos = m.end()
+    if not sentence.isascii():
+        for m in _CJK_MASTER.finditer(sentence):
+            found.append((m.start(), m.end(), _RULE_OF[m.lastgroup or ""]))
+        found.sort(key=lambda f: f[0])
+    items: list[_Item] = []
+    count = sentence.count
+    at, words = 0, 0  # running count of spaces before ``at``: linear, not quadratic
+    for start, end, rule in found:
+        if rule.kind == "skip":
+            continue
+        if rule.kind == "third":
+            return None
+        words += count(" ", at, start)
+        w1 = words + count(" ", start, end - 1)
+        items.append(_Item(rule, start, end, words, w1))
+        at = start
+    return items
+
+
+def _negated(clause: str, cue: _Item, negs: list[_Item], neg_ends: list[int]) -> bool:
+    """A negator within three words before the cue, with no comma or "and" between."""
+    i = bisect_right(neg_ends, cue.start) - 1
+    if i < 0:
+        return False
+    neg = negs[i]
+    if cue.w0 - neg.w1 > 3:
+        return False
+    return _NEG_BARRIER.search(clause, neg.end, cue.start) is None
+
+
+def _attach(
+    clause: str, cue: _Item, topics: list[_Item], topic_starts: list[int], blocks: list[_Item]
+) -> list[str]:
+    """The topics a cue is about: the nearest allowed one, plus coordinated ones."""
+    rule = cue.rule
+    best: tuple[int, int, int] | None = None
+    best_i = -1
+    # Items are non-overlapping and each starts a word, so topics within ``window`` words
+    # are among the ``window + 1`` topics on either side: a bounded look, never quadratic.
+    mid = bisect_right(topic_starts, cue.start)
+    for i in range(max(0, mid - rule.window - 1), min(len(topics), mid + rule.window + 1)):
+        tp = topics[i]
+        if tp.rule.topic not in rule.allowed:
+            continue
+        if tp.start >= cue.end:
+            dist, side = tp.w0 - cue.w1, "after"
+            lo, hi = cue.end, tp.start
+        elif tp.end <= cue.start:
+            dist, side = cue.w0 - tp.w1, "before"
+            lo, hi = tp.end, cue.start
+        else:
+            continue
+        if side != rule.prefer and not rule.both_sides:
+            continue
+        if dist > rule.window or _blocked(clause, blocks, lo, hi, side == "before"):
+            continue
+        key = (dist, side != rule.prefer, hi - lo)
+        if best is None or key < best:
+            best, best_i = key, i
+    if best_i < 0:
+        return []
+    chosen = topics[best_i]
+    found = [chosen.rule.topic or ""]
+    # Coordination: "lost access to my e-mail and 2FA" -> both, on the same side.
+    step = 1 if chosen.start >= cue.end else -1
+    j, prev = best_i + step, chosen
+    while 0 <= j < len(topics) and len(found) < 4:
+        nxt = topics[j]
+        lo, hi = (prev.end, nxt.start) if step == 1 else (nxt.end, prev.start)
+        if lo > hi or hi - lo > 40 or not _CONNECT_RE.match(clause, lo, hi):
+            break
+        if nxt.rule.topic in rule.allowed:
+            found.append(nxt.rule.topic or "")
+        j, prev = j + step, nxt
+    return found
+
+
+def _blocked(clause: str, blocks: list[_Item], lo: int, hi: int, topic_before: bool) -> bool:
+    """A blocking noun between cue and topic, unless a coordination follows it
+    ("lost my password **and** my e-mail" still reaches the e-mail)."""
+    for b in blocks:
+        if b.start >= hi:
+            break
+        if lo <= b.start and b.end <= hi:
+            if topic_before and not clause[lo : b.start].strip():
+                continue  # "my Authy account got deleted": the block is the topic's noun
+            between = clause[b.end : hi]
+            if not between.strip():
+                return True
+            return not (_CONNECT_RE.match(between) or _CAUSE_RE.match(between))
+    return False
+
+
+def _fallback(clause: str, cue: _Item, kinds: set[str | None], previous: str | None) -> list[str]:
+    """No topic within reach: a pronoun ("I lost it") points at the previous topic, and
+    some cues imply their topic ("a typo when I registered", "I left the company")."""
+    rule = cue.rule
+    lo, hi = max(0, cue.start - 24), min(len(clause), cue.end + 24)
+    if previous is not None and previous in rule.allowed and _PRONOUN_RE.search(clause, lo, hi):
+        return [previous]
+    if rule.implied is not None:
+        if rule.implied == EMAIL and rule.allowed == _E and not rule.weak:
+            # Typos: only when the clause is not about the username or the password.
+            if kinds or _TYPO_UNLESS.search(clause):
+                return []
+        elif rule.allowed == _E and kinds - {EMAIL}:
+            return []  # "the phone was returned when I left the company"
+        return [rule.implied]
+    return []
+
+
+# ---------------------------------------------------------------------------------------
+# Recovery codes
+
+
+_CODES = r"(?:(?:2fa|pypi|account|totp|two[-\s]factor)\s+)?(?:recovery|backup|back-up)\s+codes?"
+_CODES_LOOSE = rf"(?:{_CODES}|codes)"
+# Words that may stand between "have" and "recovery codes" without changing the meaning.
+_FILLER = (
+    r"(?:access\s+to|all|the|my|our|some|a\s+few|few|several|both|those|these|a\s+copy\s+of|"
+    r"copies\s+of|a\s+list\s+of|one\s+of|\d+|one|two|three|four|five|six|seven|eight|of|"
+    r"valid|unused|remaining|working|saved|printed|original|pypi|2fa|account)"
+)
+
+
+def _code_patterns(codes: str) -> re.Pattern[str]:
+    return re.compile(
+        # "I (still) (do) have (all 8 of) my recovery codes", "I kept the backup codes".
+        rf"\b(?:(?:still|do|also|actually|definitely|already)\s+)*(?:have|has|got|possess|"
+        rf"keep|kept|hold|retain(?:ed)?|found)\s+(?:{_FILLER}\s+){{0,5}}{codes}\b"
+        # "my recovery codes are in my password manager", "... that I still have".
+        rf"|\b{codes}\s+(?:are|is)\s+(?:still\s+|safely\s+|securely\s+)?(?:in|on|saved|stored|"
+        rf"kept|available|safe|here|with\s+me|printed|written)\b"
+        rf"|\b{codes}\s+(?:that\s+|which\s+)?i\s+(?:still\s+)?(?:have|kept|saved|stored)\b"
+        # "I tried using my recovery codes", "my recovery codes don't work".
+        rf"|\b(?:tried|try|trying|attempted)\s+(?:to\s+use|using|entering|to\s+enter)\s+"
+        rf"(?:\w+\s+){{0,3}}?{codes}\b"
+        rf"|\b{codes}\s+(?:don't|do\s+not|doesn't|does\s+not|didn't|did\s+not|won't|aren't|"
+        rf"are\s+not|weren't|were\s+not)\s+(?:\w+\s+)?(?:work\w*|accepted|valid)\b"
+        rf"|\b{codes}\s+(?:are|were)\s+(?:\w+\s+)?(?:rejected|not\s+accepted)\b"
+        rf"|\b(?:didn't|did\s+not|haven't|have\s+not|never)\s+lost?\s+(?:\w+\s+){{0,2}}?{codes}\b"
+    )
+
+
+_HAVE_CODES = _code_patterns(_CODES)
+_HAVE_CODES_LOOSE = _code_patterns(_CODES_LOOSE)
+_HAVE_CODES_ZH = re.compile(
+    r"(?:还|仍然|仍|都)?(?<![没沒])有(?:[^，。！？\s没沒]{0,6})?(?:恢复码|恢復碼|恢复代码|备用码|备份码)"
+    r"|(?:恢复码|恢復碼|备用码)(?:还在|都在)"
+)
+# Before the match, in the same clause: negation, condition, wish.
+_CODES_NEG_BEFORE = re.compile(
+    r"(?:\bnot|\bnever|n't|\bno\s+longer|\bneither|\bnor|\bif|\bwhether|\bunless|\bwithout|"
+    r"\bwish|\bhope|\bthought|\bdont|\bcant)\b(?:\W+\w+){0,4}\W*$"
+)
+# After the match, in the same clause: the codes are somewhere lost.
+_CODES_LOSS_AFTER = re.compile(
+    r"\b(?:lost|lose|stolen|broken|broke|died|dead|gone|wiped|deleted|no\s+longer|old|"
+    r"former|previous|anymore|any\s+more|can't\s+find|cannot\s+find|misplaced|crashed|"
+    r"reset|returned|don't\s+have|do\s+not\s+have|no\s+access)\b"
+)
+_CODE_CLAUSE_SPLIT = re.compile(
+    r"[.!?;]+(?=\s|$)|[\n\r]+|[。！？；]|\b(?:but|however|although|though|whereas)\b"
+)
+
+
+def mentions_having_recovery_codes(text: str | None) -> bool:
+    """True when the opener says they still have recovery codes.
+
+    Negations ("I don't have any recovery codes", "no recovery codes", "never saved the
+    codes"), conditions ("if I had my codes") and the past ("I had the recovery codes on
+    that laptop", "my codes were on the phone I lost") are not having them.
+    """
+    if not isinstance(text, str) or not text:
+        return False
+    try:
+        t = _prepare(text)
+        if "恢复码" in t or "恢復碼" in t or "备用码" in t or "备份码" in t:
+            if _HAVE_CODES_ZH.search(t):
+                return True
+        if "code" not in t:
+            return False
+        pattern = _HAVE_CODES_LOOSE if ("recovery" in t or "backup" in t) else _HAVE_CODES
+        for clause in _CODE_CLAUSE_SPLIT.split(t):
+            if not clause or "code" not in clause:
+                continue
+            for m in pattern.finditer(clause):
+                # Bounded windows: a few words before, the rest of a normal clause after.
+                if _CODES_NEG_BEFORE.search(clause, max(0, m.start() - 60), m.start()):
+                    continue
+                if _CODES_LOSS_AFTER.search(clause, m.end(), m.end() + 160):
+                    continue
+                return True
+        return False
+    except Exception as exc:  # pragma: no cover - user text must never crash a delivery
+        log.warning("mentions_having_recovery_codes failed: %s", type(exc).__name__)
+        return False
+
+
+# ---------------------------------------------------------------------------------------
+# E-mail addresses
+
+# "@" right after a character that can end a local part ("j***@x.com" and " @alice"
+# cannot), then a domain with a dot and a TLD of letters, so "user@localhost" and
+# "package@1.2.3" are not addresses. One C-level search; every quantifier is bounded by
+# a dot or a length, so hostile input cannot make it backtrack quadratically.
+_ADDRESS = re.compile(
+    r"(?<=[\w.!#$%&'+/=?^{|}~-])@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}(?![\w-])"
+)
+
+
+def contains_email_address(text: str | None) -> bool:
+    """True when a literal e-mail address appears anywhere in ``text``.
+
+    Masked addresses (``***@***.***``, ``j***@gmail.com``, ``name [at] domain [dot]
+    com``) and ``@mentions`` are not literal addresses.
+    """
+    if not isinstance(text, str) or "@" not in text:
+        return False
+    try:
+        return _ADDRESS.search(text) is not None
+    except Exception as exc:  # pragma: no cover - user text must never crash a delivery
+        log.warning("contains_email_address failed: %s", type(exc).__name__)
+        return False

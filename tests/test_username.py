@@ -1,0 +1,289 @@
+"""normalize_username: every shape of FIELD-NOTES section 4 (U01-U27) and the spec's
+edge cases, with exact expected results; hypothesis for totality and validity."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recovery_bot.reason import contains_email_address
+from recovery_bot.username import (
+    MAX_USERNAME_LENGTH,
+    UsernameResult,
+    is_valid_username,
+    normalize_username,
+)
+
+OK = None  # expected problem for a valid name
+
+# (id, raw value, expected username, expected problem)
+CASES: list[tuple[str, str | None, str | None, str | None]] = [
+    # U01 bare name (dotted, domain-like, 2-char, all-caps, digits: "other observed shapes")
+    ("U01-bare", "alice", "alice", OK),
+    ("U01-dotted", "first.last", "first.last", OK),
+    ("U01-domain-like", "example.com", "example.com", OK),
+    ("U01-two-chars", "ab", "ab", OK),
+    ("U01-all-caps", "ALICE", "ALICE", OK),
+    ("U01-digits-only", "12345", "12345", OK),
+    ("U01-mixed", "Alice_Smith-99", "Alice_Smith-99", OK),
+    # U02 backticks (as the field description asks)
+    ("U02-backticks", "`alice`", "alice", OK),
+    ("U02-double-backticks", "``alice``", "alice", OK),
+    ("U02-unclosed-backtick", "`alice", "alice", OK),
+    # U03 single quotes / U04 curly quotes and other wrappers of the spec
+    ("U03-single-quotes", "'alice'", "alice", OK),
+    ("U03-double-quotes", '"alice"', "alice", OK),
+    ("U04-curly-single", "‘alice’", "alice", OK),
+    ("U04-curly-double", "“alice”", "alice", OK),
+    ("U04-guillemets", "«alice»", "alice", OK),
+    ("bold", "**alice**", "alice", OK),
+    ("bold-backticks", "**`alice`**", "alice", OK),
+    # U05 leading @
+    ("U05-at", "@alice", "alice", OK),
+    ("U05-at-backticks", "`@alice`", "alice", OK),
+    # U06/U07 pypi.org profile URL or markdown link in the field
+    ("U06-profile", "https://pypi.org/user/alice/", "alice", OK),
+    ("U06-no-slash", "https://pypi.org/user/alice", "alice", OK),
+    ("U06-http-www", "http://www.pypi.org/user/alice/", "alice", OK),
+    ("U06-no-scheme", "pypi.org/user/alice", "alice", OK),
+    ("U06-u-route", "https://pypi.org/u/alice", "alice", OK),
+    ("U06-query-fragment", "https://pypi.org/user/alice/?tab=projects#top", "alice", OK),
+    ("U06-test-pypi", "https://test.pypi.org/user/alice/", "alice", OK),
+    ("U06-case-kept", "https://pypi.org/user/AliceSmith/", "AliceSmith", OK),
+    ("U06-autolink", "<https://pypi.org/user/alice/>", "alice", OK),
+    ("U06-sentence-comma", "https://pypi.org/user/alice/,", "alice", OK),
+    # A dot right after a slash is a path segment: never stripped, so it stays invalid.
+    ("U06-dot-segment", "https://pypi.org/user/alice/.", None, "invalid"),
+    ("U07-md-link", "[alice](https://pypi.org/user/alice/)", "alice", OK),
+    ("U07-md-link-disagree", "[bob](https://pypi.org/user/alice/)", "alice", OK),
+    ("U07-md-link-text-url", "[https://pypi.org/user/alice/](https://example.com/x)", "alice", OK),
+    # U08 URL on another host, or a PyPI URL that is not a profile
+    ("U08-github", "https://github.com/alice", None, "looks_like_url_only_other_host"),
+    ("U08-project", "https://pypi.org/project/foo/", None, "looks_like_url_only_other_host"),
+    ("U08-pypi-root", "https://pypi.org/", None, "looks_like_url_only_other_host"),
+    ("U08-www-other", "www.example.com/alice", None, "looks_like_url_only_other_host"),
+    ("U08-ftp", "ftp://pypi.org/user/alice/", None, "looks_like_url_only_other_host"),
+    # U09 e-mail address (bare, in backticks, mailto:)
+    ("U09-bare", "alice@example.com", None, "looks_like_email"),
+    ("U09-backticks", "`alice@example.com`", None, "looks_like_email"),
+    ("U09-mailto", "mailto:alice@example.com", None, "looks_like_email"),
+    ("U09-no-dot", "alice@example", None, "looks_like_email"),
+    # U10 label typed in the value
+    ("U10-email-label", "Email: alice@example.com", None, "looks_like_email"),
+    ("U10-username-brackets", "username=[alice]", "alice", OK),
+    ("U10-username-colon", "username: alice", "alice", OK),
+    ("U10-Username-dash", "Username - alice", "alice", OK),
+    ("U10-pypi-username", "PyPI username: alice", "alice", OK),
+    ("U10-user", "user: alice", "alice", OK),
+    ("U10-name-eq", "name=alice", "alice", OK),
+    ("U10-brackets", "[alice]", "alice", OK),
+    ("U10-label-backticks", "Username: `alice`", "alice", OK),
+    ("U10-label-no-sep", "Username alice", "alice", OK),
+    ("U10-name-with-user-prefix", "user-alice", "user-alice", OK),
+    # U11 several values
+    ("U11-comma", "alice, bob", None, "multiple"),
+    ("U11-or", "alice or bob", None, "multiple"),
+    ("U11-slash", "alice / bob", None, "multiple"),
+    ("U11-and", "alice and bob", None, "multiple"),
+    ("U11-two-lines", "alice\nbob", None, "multiple"),
+    ("U11-backticked-pair", "`alice` or `bob`", None, "multiple"),
+    (
+        "U11-two-profiles",
+        "https://pypi.org/user/alice/\nhttps://pypi.org/user/bob/",
+        None,
+        "multiple",
+    ),
+    ("U11-same-twice", "alice\nalice", "alice", OK),
+    (
+        "U11-same-twice-case",
+        "https://pypi.org/user/alice/ https://pypi.org/user/Alice",
+        "alice",
+        OK,
+    ),
+    ("U11-name-and-email", "alice\nalice@example.com", "alice", OK),
+    ("U11-labels-name-email", "Username: alice, Email: alice@example.com", "alice", OK),
+    ("U11-name-and-thanks", "alice, thanks!", "alice", OK),
+    ("U11-name-and-github", "alice, https://github.com/alice", "alice", OK),
+    ("U11-two-emails", "a@example.com, b@example.com", None, "looks_like_email"),
+    # U12 space inside the value
+    ("U12-space", "phoenix _labs", None, "invalid"),
+    ("U12-two-words", "alice smith", None, "invalid"),
+    # U13 trailing whitespace / punctuation
+    ("U13-trailing-space", "alice ", "alice", OK),
+    ("U13-surrounding-ws", "\t alice \n", "alice", OK),
+    ("U13-nbsp", "\u00a0alice\u00a0", "alice", OK),
+    ("U13-zero-width-edge", "alice\u200b", "alice", OK),
+    ("U13-trailing-dot", "alice.", "alice", OK),
+    ("U13-trailing-punct", "alice!?", "alice", OK),
+    ("U13-trailing-ellipsis", "alice...", "alice", OK),
+    ("U13-label-and-dot", "username: `alice`.", "alice", OK),
+    # U14 trailing parenthetical
+    ("U14-i-think", "alice (I think)", "alice", OK),
+    ("U14-test-pypi", "alice (on test.pypi.org!)", "alice", OK),
+    ("U14-email-in-parens", "alice (alice@example.com)", "alice", OK),
+    ("U14-trailing-hedge", "alice I think", "alice", OK),
+    # U15 empty / _No response_ / absent
+    ("U15-none", None, None, "missing"),
+    ("U15-empty", "", None, "missing"),
+    ("U15-blank", "   \n ", None, "missing"),
+    ("U15-no-response", "_No response_", None, "missing"),
+    ("U15-label-only", "Username:", None, "missing"),
+    # U16 non-answers
+    ("U16-unknown", "unknown", None, "missing"),
+    ("U16-dont-remember", "I don't remember", None, "missing"),
+    ("U16-dont-remember-curly", "I don’t remember", None, "missing"),
+    ("U16-dont-remember-no-apos", "I dont remember", None, "missing"),
+    ("U16-forgot", "forgot", None, "missing"),
+    ("U16-not-sure", "not sure", None, "missing"),
+    ("U16-na", "n/a", None, "missing"),
+    ("U16-none", "none", None, "missing"),
+    ("U16-dash", "-", None, "missing"),
+    ("U16-question", "?", None, "missing"),
+    ("U16-forgot-parens", "(I've forgot it)", None, "missing"),
+    ("U16-sentence", "I don't remember, sorry", None, "missing"),
+    # U17/U18/U19 GitHub login, misspelled or differently-cased name: kept as typed
+    ("U17-github-login", "alice-gh", "alice-gh", OK),
+    ("U19-case-kept", "AlIcE", "AlIcE", OK),
+    # U20 template placeholder
+    ("U20-placeholder-backticks", "`username`", None, "missing"),
+    ("U20-placeholder-bare", "username", None, "missing"),
+    ("U20-placeholder-caps", "USERNAME", None, "missing"),
+    ("U20-user-name", "USER_NAME", None, "missing"),
+    ("U20-angle", "<your username>", None, "missing"),
+    # U21 heading renamed / replaced by the name
+    ("U21-heading-name", "### alice", "alice", OK),
+    # U22 length bounds
+    ("U22-one-char", "a", "a", OK),
+    ("U22-fifty", "a" * 50, "a" * 50, OK),
+    ("U22-fifty-one", "a" * 51, None, "invalid"),
+    ("U22-huge", "a" * 5000, None, "invalid"),
+    # U23 bad edge characters
+    ("U23-leading-dash", "-alice", None, "invalid"),
+    ("U23-trailing-dash", "alice-", None, "invalid"),
+    ("U23-leading-dot", ".alice", None, "invalid"),
+    ("U23-leading-underscore", "_alice", None, "invalid"),
+    ("U23-trailing-underscore", "alice_", None, "invalid"),
+    # U24 non-ASCII (no Unicode folding)
+    ("U24-accent", "ålice", None, "invalid"),
+    ("U24-fullwidth", "ａｌｉｃｅ", None, "invalid"),
+    ("U24-cyrillic-a", "аlice", None, "invalid"),
+    ("U24-inner-zero-width", "al\u200bice", None, "invalid"),
+    # U25 traversal (no path resolution)
+    ("U25-dotdot-admin", "../admin", None, "invalid"),
+    ("U25-admin-dotdot", "admin/..", None, "invalid"),
+    ("U25-dotdot", "..", None, "invalid"),
+    ("U25-url-traversal", "https://pypi.org/user/../admin/", None, "invalid"),
+    ("U25-url-trailing-dotdot", "https://pypi.org/user/alice/..", None, "invalid"),
+    ("U25-encoded", "https://pypi.org/user/%61lice/", None, "invalid"),
+    ("U25-slash", "alice/bob", None, "invalid"),
+    # U26 HTML / markdown injection
+    ("U26-script", "<script>alert(1)</script>", None, "invalid"),
+    ("U26-html-link", '<a href="https://pypi.org/user/alice/">alice</a>', None, "invalid"),
+    ("U26-js-link", "[x](javascript:alert(1))", None, "invalid"),
+    ("U26-image", "![x](https://example.com/a.png)", None, "invalid"),
+    ("U26-mention-text", "@alice @bob", None, "invalid"),
+    # U27 HTML comments (T1 template)
+    (
+        "U27-t1-placeholder",
+        "<!-- Replace the following with your PyPI username -->\n`username`",
+        None,
+        "missing",
+    ),
+    (
+        "U27-t1-filled",
+        "<!-- Replace the following with your PyPI username -->\n`alice`",
+        "alice",
+        OK,
+    ),
+    ("U27-unterminated", "alice <!-- note", "alice", OK),
+    # Sentences
+    ("sentence-my-username-is", "my username is alice", "alice", OK),
+    ("sentence-username-is", "username is alice", "alice", OK),
+    ("sentence-my-pypi-username-is", "My PyPI username is `alice`.", "alice", OK),
+    ("sentence-unclear", "I have an account called alice", None, "invalid"),
+    ("sentence-probably", "probably alice", "alice", OK),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "username", "problem"),
+    [pytest.param(raw, u, p, id=cid) for cid, raw, u, p in CASES],
+)
+def test_normalize_username(raw: str | None, username: str | None, problem: str | None) -> None:
+    result = normalize_username(raw)
+    assert (result.username, result.problem) == (username, problem)
+    assert result.raw == raw
+    if problem is None:
+        assert result.candidate == username
+        assert username is not None and is_valid_username(username)
+
+
+def test_email_is_never_kept() -> None:
+    result = normalize_username("`alice@example.com`")
+    assert result.candidate is None
+    for raw in ("alice smith alice@example.com", "<b>x@example.org</b>", "a@b.co, c@d.co x y"):
+        cand = normalize_username(raw).candidate or ""
+        assert "@example" not in cand and "@b.co" not in cand
+
+
+def test_candidates_for_problems() -> None:
+    assert normalize_username("phoenix _labs").candidate == "phoenix _labs"
+    assert normalize_username("alice, bob").candidate == "alice, bob"
+    assert normalize_username("https://github.com/alice").candidate == "https://github.com/alice"
+    assert normalize_username("../admin").candidate == "../admin"
+
+
+@pytest.mark.parametrize(
+    ("raw", "test_pypi"),
+    [
+        ("alice (on test.pypi.org!)", True),
+        ("https://test.pypi.org/user/alice/", True),
+        ("TestPyPI username: alice", True),
+        ("alice", False),
+        ("https://pypi.org/user/alice/", False),
+    ],
+)
+def test_test_pypi_flag(raw: str, test_pypi: bool) -> None:
+    assert normalize_username(raw).test_pypi is test_pypi
+
+
+def test_result_is_frozen() -> None:
+    result = normalize_username("alice")
+    assert result == UsernameResult("alice", "alice", None, "alice")
+    with pytest.raises(AttributeError):
+        result.username = "bob"  # type: ignore[misc]
+
+
+def test_is_valid_username_unchanged() -> None:
+    assert MAX_USERNAME_LENGTH == 50
+    assert is_valid_username("a") and is_valid_username("a.b-c_d")
+    assert not is_valid_username("") and not is_valid_username("a" * 51)
+    assert not is_valid_username(None)  # type: ignore[arg-type]
+
+
+# Text that looks like what people type, and arbitrary text.
+_pieces = st.sampled_from(
+    ["alice", "`", "'", "“", "”", "**", "@", "(", ")", "[", "]", "<", ">", "/", "..", ".",
+     ",", " or ", " ", "\n", "Username: ", "https://", "pypi.org/user/", "test.", "<!--",
+     "-->", "x@y.z", "_No response_", "é", "\u200b", "-", "_", "?", "!", "0"]
+)  # fmt: skip
+_typed = st.lists(_pieces, max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.none(), st.text(max_size=200), _typed))
+def test_never_raises_and_username_is_valid(raw: str | None) -> None:
+    from recovery_bot import username as mod
+
+    result = mod._normalize(raw)  # the unguarded core: a bug must fail here, not hide
+    assert result.problem in (None, "missing", "looks_like_email",
+                              "looks_like_url_only_other_host", "multiple", "invalid")  # fmt: skip
+    if result.problem is None:
+        assert result.username is not None and is_valid_username(result.username)
+    else:
+        assert result.username is None
+    if result.problem == "looks_like_email":
+        assert result.candidate is None
+    assert not contains_email_address(result.candidate)  # never keep an address around
+    assert normalize_username(raw) == result
