@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import aiohttp
+
 from fixtures_server import SERVER_SECRET, signature
 
 REPO = "pypi/support"
