@@ -16,9 +16,10 @@ from recovery_bot.errors import ConfigError
 from recovery_bot.github import TokenAuth, WriteBudget
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
+from recovery_bot.server import Settings
 from recovery_bot.sla_cli import (
     STATE_ORDER,
-    CliSettings,
+    cli_settings,
     open_bot,
     read_clocks,
     render_table,
@@ -47,11 +48,11 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_settings_need_credentials_but_no_webhook_secret() -> None:
-    s = CliSettings.from_env({"GITHUB_TOKEN": "ghs_x", "GITHUB_API_URL": "https://ghe/api/v3"})
+    s = cli_settings({"GITHUB_TOKEN": "ghs_x", "GITHUB_API_URL": "https://ghe/api/v3"})
     assert isinstance(s.auth, TokenAuth) and s.github_api_url == "https://ghe/api/v3"
     assert s.pypi_url == "https://pypi.org"
     with pytest.raises(ConfigError, match="GITHUB_TOKEN"):
-        CliSettings.from_env({"GITHUB_WEBHOOK_SECRET": "s"})
+        cli_settings({"GITHUB_WEBHOOK_SECRET": "s"})
 
 
 @pytest.mark.parametrize("cmd", ["sla", "sweep"])
@@ -75,7 +76,8 @@ async def test_sla_table_and_rows_from_github_at_a_fixed_time(
 ) -> None:
     seed_demo(fake_github, REPO, NOW)
     config = parse_config({"repositories": [REPO]}, "t.yaml")
-    settings = CliSettings(TokenAuth("t"), fake_github.url, fake_pypi.url)
+    settings = Settings(github_api_url=fake_github.url, pypi_url=fake_pypi.url,
+                        auth=TokenAuth("t"))
     async with open_bot(config, settings) as bot:
         rows = sla_rows(await read_clocks(bot, REPO, NOW), NOW, REPO)
     got = [(r["number"], r["whose_move"], r["state"], r["due"], r["due_in"]) for r in rows]
@@ -112,7 +114,8 @@ async def test_a_cli_bot_sweeps_without_a_server(
     fake_github.now = lambda: NOW
     seed_demo(fake_github, REPO, NOW)
     config = parse_config({"repositories": [REPO]}, "t.yaml")
-    settings = CliSettings(TokenAuth("t"), fake_github.url, fake_pypi.url)
+    settings = Settings(github_api_url=fake_github.url, pypi_url=fake_pypi.url,
+                        auth=TokenAuth("t"))
     async with open_bot(config, settings, budget=WriteBudget(1000, 1000)) as bot:
         report = await run_sweep(bot, now=NOW, dry_run=False)
         assert report.writes > 0 and not report.errors

@@ -23,8 +23,7 @@ import gidgethub
 
 from recovery_bot.digest import IsoWeek, last_complete_week
 from recovery_bot.digest_config import DigestConfig
-from recovery_bot.errors import ConfigError
-from recovery_bot.github import DEFAULT_API_URL, GitHubUnavailable, auth_from_env, split_repo
+from recovery_bot.github import GitHubUnavailable, split_repo
 
 if TYPE_CHECKING:
     from recovery_bot.config import AppConfig
@@ -62,15 +61,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail(str(exc), EXIT_USAGE)
 
-    auth = auth_from_env(os.environ)
-    if auth is None:
-        raise ConfigError(
-            "environment",
-            "GITHUB_TOKEN",
-            "no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID with "
-            "GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH",
-        )
-    api_url = os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    from recovery_bot.server import Settings
+
+    settings = Settings.from_env(os.environ, require_secret=False)
+    auth, api_url = settings.auth, settings.github_api_url
 
     try:
         result = asyncio.run(_run(config, digest_cfg, repo, auth, api_url, week, now, args.dry_run))

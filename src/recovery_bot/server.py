@@ -66,7 +66,7 @@ def compose_router() -> routing.Router:
 class Settings:
     """Runtime settings that come from the environment, not app.yaml."""
 
-    webhook_secret: str
+    webhook_secret: str = ""
     github_api_url: str = "https://api.github.com"
     pypi_url: str = "https://pypi.org"
     db_path: str = "recovery-bot.sqlite3"
@@ -74,9 +74,13 @@ class Settings:
     auth: Any = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], *, sandbox: bool = False) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str], *, sandbox: bool = False, require_secret: bool = True
+    ) -> Settings:
+        """Read the environment; ``require_secret=False`` for commands that receive no
+        webhooks (``sweep``, ``sla``, ``digest``) and only need credentials and URLs."""
         secret = env.get("GITHUB_WEBHOOK_SECRET", "")
-        if not secret and not sandbox:
+        if require_secret and not secret and not sandbox:
             raise ConfigError(
                 "environment",
                 "GITHUB_WEBHOOK_SECRET",

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import gidgethub
 
-from recovery_bot.errors import ConfigError
-from recovery_bot.github import DEFAULT_API_URL, GitHubUnavailable, auth_from_env, split_repo
+from recovery_bot.github import GitHubUnavailable, split_repo
+from recovery_bot.server import Settings
 
 if TYPE_CHECKING:
     from recovery_bot.config import AppConfig
@@ -54,33 +54,9 @@ STATE_ORDER = (
 )
 
 
-@dataclass(frozen=True)
-class CliSettings:
-    """What the CLI needs from the environment: credentials and URLs, no webhook secret."""
-
-    auth: Any
-    github_api_url: str = DEFAULT_API_URL
-    pypi_url: str = "https://pypi.org"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> CliSettings:
-        auth = auth_from_env(env)
-        if auth is None:
-            raise ConfigError(
-                "environment",
-                "GITHUB_TOKEN",
-                "no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID with "
-                "GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH",
-            )
-        return cls(
-            auth=auth,
-            github_api_url=env.get("GITHUB_API_URL") or DEFAULT_API_URL,
-            pypi_url=env.get("PYPI_URL") or "https://pypi.org",
-        )
-
-
-def cli_settings(env: Mapping[str, str] | None = None) -> CliSettings:
-    return CliSettings.from_env(os.environ if env is None else env)
+def cli_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Credentials and URLs from the environment; no webhook secret is needed here."""
+    return Settings.from_env(os.environ if env is None else env, require_secret=False)
 
 
 @dataclass
@@ -97,7 +73,7 @@ class CliBot:
 
 @asynccontextmanager
 async def open_bot(
-    config: AppConfig, settings: CliSettings, *, dry_run: bool = False, budget: Any = None
+    config: AppConfig, settings: Settings, *, dry_run: bool = False, budget: Any = None
 ) -> AsyncIterator[CliBot]:
     """A :class:`CliBot` with its HTTP session, closed afterwards."""
     import aiohttp
@@ -253,7 +229,10 @@ async def sandbox_bot(config: AppConfig, now: datetime, *, dry_run: bool) -> Asy
             FakePyPI({"alice": 3}) as pypi_fake:
         for repo in config.repositories:
             seed_demo(gh_fake, repo, now)
-        settings = CliSettings(TokenAuth("sandbox"), gh_fake.url, pypi_fake.url)
+        settings = Settings(
+            github_api_url=gh_fake.url, pypi_url=pypi_fake.url, auth=TokenAuth("sandbox"),
+            sandbox=True,
+        )
         async with open_bot(
             config, settings, dry_run=dry_run, budget=WriteBudget(10_000, 10_000)
         ) as bot:
@@ -386,7 +365,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 __all__ = [
     "CliBot",
-    "CliSettings",
     "add_commands",
     "cli_settings",
     "open_bot",

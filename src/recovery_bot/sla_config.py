@@ -60,20 +60,13 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from recovery_bot.durations import format_duration
+from recovery_bot.forms import FORM_IDS
 
 if TYPE_CHECKING:
     from recovery_bot.config import AppConfig, Section
 
-#: Form ids as the form parser reports them (templates/current and templates/history).
-KNOWN_FORMS: tuple[str, ...] = (
-    "account-recovery",
-    "pep541",
-    "limit-request-file",
-    "limit-request-project",
-    "network",
-    "mass-name-squat",
-    "organizations",
-)
+#: Form ids as the form parser reports them (one list, owned by ``forms``).
+KNOWN_FORMS: tuple[str, ...] = FORM_IDS
 
 #: Placeholders the saved replies may use.
 TEXT_FIELDS: tuple[str, ...] = ("reporter", "issue_url", "days")
