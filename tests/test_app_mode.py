@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest_asyncio
 
+from fixtures_bodies import recovery_body
 from fixtures_github import GITHUB_APP_ID
 from fixtures_server import SERVER_SECRET, BotServer, bot_config
 from recovery_bot.github import AppAuth
@@ -15,13 +16,7 @@ from recovery_bot.server import HANDLED, Settings, create_app
 
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"
-BODY = (
-    "### PyPI Username\n\nbob@example.com\n\n### Reason for request\n\nLost my phone.\n\n"
-    "### Recovery Codes\n\n- [x] I never generated or have lost access to the recovery codes "
-    "for my account\n\n### Code of Conduct\n\n- [x] I agree to follow the PSF Code of Conduct"
-    "\n\n### Acknowledgement\n\n- [x] I understand that it may take a significant amount of "
-    "time to process my account recovery request."
-)
+BODY = recovery_body("bob@example.com", "Lost my phone.")
 
 
 @pytest_asyncio.fixture

@@ -20,19 +20,14 @@ from pathlib import Path
 
 import aiohttp
 
+from fixtures_bodies import recovery_body
 from fixtures_server import SERVER_SECRET, signature
 
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"
 N = 100
 
-BODY = (
-    "### PyPI Username\n\nbob@example.com\n\n### Reason for request\n\nLost my 2FA phone.\n\n"
-    "### Recovery Codes\n\n- [x] I never generated or have lost access to the recovery codes "
-    "for my account\n\n### Code of Conduct\n\n- [x] I agree to follow the PSF Code of Conduct"
-    "\n\n### Acknowledgement\n\n- [x] I understand that it may take a significant amount of "
-    "time to process my account recovery request."
-)
+BODY = recovery_body("bob@example.com", "Lost my 2FA phone.")
 
 
 def free_port() -> int:

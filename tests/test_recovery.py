@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fixtures_bodies import recovery_body
 from recovery_bot.config import parse_config
 from recovery_bot.pypi import PyPIUser
 from recovery_bot.recovery import (
@@ -32,18 +33,6 @@ OK_FACTS = Facts(
 
 def facts(**kw) -> Facts:
     return dataclasses.replace(OK_FACTS, **kw)
-
-
-def body(username: str = "`alice`", reason: str = "Lost my authenticator app.", *,
-         codes: bool = True) -> str:
-    box = "[x]" if codes else "[ ]"
-    return (
-        f"### PyPI Username\n\n{username}\n\n### Reason for request\n\n{reason}\n\n"
-        f"### Recovery Codes\n\n- {box} I never generated or have lost access to the "
-        "recovery codes for my account\n\n### Code of Conduct\n\n- [x] I agree to follow "
-        "the PSF Code of Conduct\n\n### Acknowledgement\n\n- [x] I understand that it may "
-        "take a significant amount of time to process my account recovery request."
-    )
 
 
 @pytest.mark.parametrize(
@@ -88,7 +77,7 @@ def test_complete_request_needs_no_comment_but_resolves_an_old_one():
 
 
 def test_comment_lists_each_problem_with_its_fix_and_never_repeats_the_address():
-    f = gather_facts(body("bob@example.com", "Mail bob@example.com is gone", codes=False))
+    f = gather_facts(recovery_body("bob@example.com", "Mail bob@example.com is gone", codes=False))
     plan = decide(f, CFG)
     assert plan.comment_action == "upsert"
     assert plan.comment == (
@@ -117,20 +106,22 @@ def test_two_notes_are_separate_paragraphs():
 
 
 def test_not_found_names_the_valid_username_only():
-    f = with_lookup(gather_facts(body("`carol-devv`")), PyPIUser("not_found", "carol-devv"))
+    f = with_lookup(
+        gather_facts(recovery_body("`carol-devv`")), PyPIUser("not_found", "carol-devv")
+    )
     plan = decide(f, CFG)
     assert "- **PyPI Username**: there is no account `carol-devv` on pypi.org." in plan.comment
 
 
 def test_invalid_username_is_not_echoed():
-    f = gather_facts(body("<img src=x onerror=alert(1)> @everyone"))
+    f = gather_facts(recovery_body("<img src=x onerror=alert(1)> @everyone"))
     assert f.username is None and f.username_problem == "invalid"
     plan = decide(f, CFG)
     assert "<img" not in plan.comment and "@everyone" not in plan.comment
 
 
 def test_unknown_lookup_never_claims_not_found():
-    f = with_lookup(gather_facts(body()), PyPIUser("unknown", "alice", detail="HTTP 503"))
+    f = with_lookup(gather_facts(recovery_body()), PyPIUser("unknown", "alice", detail="HTTP 503"))
     assert f.username_exists is None and f.lookup_detail == "HTTP 503"
     plan = decide(f, CFG)
     assert "username not found" not in plan.add_labels
@@ -140,7 +131,7 @@ def test_unknown_lookup_never_claims_not_found():
 
 def test_case_redirect_reports_canonical_name():
     f = with_lookup(
-        gather_facts(body("`ALICE`")), PyPIUser("found", "ALICE", canonical="alice",
+        gather_facts(recovery_body("`ALICE`")), PyPIUser("found", "ALICE", canonical="alice",
                                                  project_count=0)
     )
     assert (f.username, f.canonical_username, f.project_count) == ("ALICE", "alice", 0)
@@ -170,8 +161,8 @@ def test_empty_body_with_the_form_label_asks_for_the_form():
 
 def test_reason_text_only_feeds_recovery_code_mentions():
     # The checkbox option itself says "recovery codes": it must not count as a mention.
-    assert gather_facts(body()).mentions_having_recovery_codes is False
-    f = gather_facts(body(reason="I lost my phone but I still have my recovery codes."))
+    assert gather_facts(recovery_body()).mentions_having_recovery_codes is False
+    f = gather_facts(recovery_body(reason="I lost my phone but I still have my recovery codes."))
     assert f.mentions_having_recovery_codes is True
 
 
@@ -199,6 +190,6 @@ def test_decision_never_raises(text, labels):
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=300), st.text(max_size=600))
 def test_decision_never_raises_on_form_shaped_text(username, reason):
-    f = gather_facts(body(username, reason))
+    f = gather_facts(recovery_body(username, reason))
     decide(f, CFG)
     assert f.form == "account-recovery"

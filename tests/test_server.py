@@ -10,6 +10,7 @@ import asyncio
 
 import pytest
 
+from fixtures_bodies import recovery_body as t4
 from fixtures_server import SERVER_SECRET, signature
 from recovery_bot.applier import marker_for
 from recovery_bot.recovery import RESOLVED_TEXT
@@ -17,18 +18,6 @@ from recovery_bot.recovery import RESOLVED_TEXT
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"
 TAG = marker_for("recovery-bot")
-
-
-def t4(username: str, reason: str = "I lost my phone with the authenticator app.", *,
-       codes: bool = True) -> str:
-    box = "[x]" if codes else "[ ]"
-    return (
-        f"### PyPI Username\n\n{username}\n\n### Reason for request\n\n{reason}\n\n"
-        f"### Recovery Codes\n\n- {box} I never generated or have lost access to the "
-        "recovery codes for my account\n\n### Code of Conduct\n\n- [x] I agree to follow "
-        "the PSF Code of Conduct\n\n### Acknowledgement\n\n- [x] I understand that it may "
-        "take a significant amount of time to process my account recovery request."
-    )
 
 
 def new_issue(server, body: str, *, user: str = "reporter", assoc: str = "NONE",
