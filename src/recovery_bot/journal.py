@@ -65,6 +65,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_ready ON deliveries (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS deliveries_received ON deliveries (received_at);
+-- claim_ready's ordered scan: only unfinished rows, oldest first, so a claim reads
+-- LIMIT rows instead of sorting the whole backlog or skipping every finished row.
+CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (received_at)
+    WHERE status IN ('pending', 'failed');
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -234,7 +238,9 @@ class Journal:
         now = self._clock()
         with self._tx() as db:
             rows = db.execute(
-                f"SELECT {_COLUMNS} FROM deliveries"
+                # INDEXED BY: without statistics SQLite prefers deliveries_ready and then
+                # sorts the whole backlog (measured: 24 ms per claim at 15k pending).
+                f"SELECT {_COLUMNS} FROM deliveries INDEXED BY deliveries_open"
                 " WHERE status IN ('pending', 'failed') AND next_attempt_at <= ?"
                 " ORDER BY received_at, rowid LIMIT ?",
                 (now, limit),
