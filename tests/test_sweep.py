@@ -483,3 +483,30 @@ async def test_sweep_loop_runs_at_the_interval_and_survives_a_failed_run(
     assert "sla sweep failed" in caplog.text
     assert "sla sweep: repos=pypi/support issues=29" in caplog.text
     assert set(fake.labels(REPO, 3)) == EXPECTED_LABELS[3]
+
+
+def test_missed_triage_is_limited_to_recent_issues() -> None:
+    """Installing the bot must not comment on every issue of an old backlog: only issues
+    filed within sla.triage_missed_within count as missed deliveries."""
+    from fixtures_bodies import recovery_body
+    from recovery_bot.snapshot import IssueSnapshot
+    from recovery_bot.sweep import needs_triage
+
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+
+    def issue(age_days: float) -> IssueSnapshot:
+        return IssueSnapshot(
+            number=1, title="Account recovery request", author="reporter",
+            created_at=now - timedelta(days=age_days), labels=("account-recovery",),
+            form="account-recovery", body=recovery_body(),
+        )
+
+    kw = {"marker": "recovery-bot", "bot_login": "recovery-bot[bot]",
+          "form_label": "account-recovery", "now": now}
+    week = timedelta(days=7)
+    assert needs_triage(issue(6.9), None, within=week, **kw) is True
+    assert needs_triage(issue(7.1), None, within=week, **kw) is False
+    assert needs_triage(issue(400), None, within=None, **kw) is True  # null: backfill
+    assert parse_config({"repositories": ["pypi/support"]}).sla.triage_missed_within == week
+    cfg = parse_config({"repositories": ["pypi/support"], "sla": {"triage_missed_within": None}})
+    assert cfg.sla.triage_missed_within is None

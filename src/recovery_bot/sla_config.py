@@ -25,6 +25,8 @@ defaults below)::
       reminder_text: "..."            # may use {reporter}, {issue_url}, {days}
       close_text: "..."
       queue_buckets: [10, 25, 50, 100, 200, 400]
+      triage_missed_within: 7d        # sweep triages missed issues filed this recently
+                                      # (null = any age: backfills an old backlog)
 
 Why the defaults are what they are:
 
@@ -170,6 +172,10 @@ class SlaConfig:
     reminder_text: str = DEFAULT_REMINDER_TEXT
     close_text: str = DEFAULT_CLOSE_TEXT
     queue_buckets: tuple[int, ...] = (10, 25, 50, 100, 200, 400)
+    # The sweep triages an issue that never got the bot's comment only when it was filed
+    # this recently (None: any age). Lost deliveries are recent; an old backlog that
+    # predates the bot is not commented on unless an operator widens this on purpose.
+    triage_missed_within: timedelta | None = timedelta(days=7)
 
     def for_form(self, form: str | None) -> FormSla | None:
         """The SLA of ``form``, or None when that form is not tracked."""
@@ -185,6 +191,7 @@ _TOP_KEYS = (
     "reminder_text",
     "close_text",
     "queue_buckets",
+    "triage_missed_within",
 )
 _FORM_KEYS = (
     "first_response",
@@ -236,6 +243,9 @@ def parse_sla_config(section: Section, app: AppConfig) -> SlaConfig:
         reminder_text=reminder_text,
         close_text=close_text,
         queue_buckets=_buckets(section, d.queue_buckets),
+        triage_missed_within=_optional_duration(
+            section, "triage_missed_within", d.triage_missed_within
+        ),
     )
 
 

@@ -45,7 +45,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import gidgethub
@@ -243,6 +243,8 @@ def needs_triage(
     marker: str,
     bot_login: str,
     form_label: str,
+    now: datetime | None = None,
+    within: timedelta | None = None,
 ) -> bool:
     """An open account-recovery issue (by its body, or an empty body under the form's
     label) that no maintainer has answered yet and that has no triage comment by the bot.
@@ -251,9 +253,13 @@ def needs_triage(
     username" comment would talk over them), and since triage of an answered issue that
     is in order writes no comment, it would otherwise be triaged again every sweep.
     Triage of a waiting issue always leaves the comment (with its queue position), so
-    each issue is triaged by the sweep at most once."""
+    each issue is triaged by the sweep at most once. Only issues filed within
+    ``within`` of ``now`` count (``sla.triage_missed_within``), so installing the bot
+    does not comment on every issue of an old backlog."""
     if not is_waiting(issue, clock):
         return False
+    if within is not None and now is not None and issue.created_at < now - within:
+        return False  # older than sla.triage_missed_within: not a lost delivery
     labelled = form_label.casefold() in {x.casefold() for x in issue.labels}
     if issue.form != RECOVERY_FORM and not (labelled and not issue.body.strip()):
         return False
@@ -380,7 +386,10 @@ async def _sweep_issue(
 
     # 1. Triage an issue that never got its comment.
     triaged_now = False
-    if needs_triage(issue, clock, marker=marker, bot_login=me, form_label=cfg.labels.form):
+    if needs_triage(
+        issue, clock, marker=marker, bot_login=me, form_label=cfg.labels.form,
+        now=run.now, within=run.sla.triage_missed_within,
+    ):
         if run.stopped:
             run.report.left_over += 1
             return
