@@ -113,11 +113,32 @@ def test_not_found_names_the_valid_username_only():
     assert "- **PyPI Username**: there is no account `carol-devv` on pypi.org." in plan.comment
 
 
-def test_invalid_username_is_not_echoed():
+def test_invalid_username_is_reported_but_never_looked_up_or_echoed():
     f = gather_facts(recovery_body("<img src=x onerror=alert(1)> @everyone"))
-    assert f.username is None and f.username_problem == "invalid"
+    # inspect shows what the reporter gave; only a valid name may reach PyPI or a comment.
+    assert (f.username, f.username_problem, f.lookup_name) == (
+        "<img src=x onerror=alert(1)> @everyone", "invalid", None
+    )
+    assert with_lookup(f, PyPIUser("not_found", "x")).username_exists is None
     plan = decide(f, CFG)
     assert "<img" not in plan.comment and "@everyone" not in plan.comment
+
+
+@pytest.mark.parametrize(
+    ("typed", "username", "problem"),
+    [
+        ("phoenix _labs", "phoenix _labs", "invalid"),
+        ("../admin", "../admin", "invalid"),
+        ("bob@example.com", None, "looks_like_email"),
+        ("alice, bob", None, "multiple"),
+        ("https://github.com/alice", None, "looks_like_url_only_other_host"),
+        ("_No response_", None, "missing"),
+        ("`username`", None, "missing"),
+    ],
+)
+def test_username_field_in_the_report(typed, username, problem):
+    f = gather_facts(recovery_body(typed))
+    assert (f.username, f.username_problem, f.username_exists) == (username, problem, None)
 
 
 def test_unknown_lookup_never_claims_not_found():

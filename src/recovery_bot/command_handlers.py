@@ -242,7 +242,7 @@ def _context(
         issue_url=str(issue.get("html_url") or f"https://github.com/{repo}/issues/{number}"),
         reporter=str((issue.get("user") or {}).get("login") or "ghost"),
         actor=actor,
-        username=facts.username,
+        username=facts.lookup_name,
         labels=labels,
         state=str(issue.get("state") or "open"),
         assignees=tuple(a["login"] for a in issue.get("assignees") or []),

@@ -56,6 +56,12 @@ class Facts:
     def is_recovery(self) -> bool:
         return self.form == RECOVERY_FORM
 
+    @property
+    def lookup_name(self) -> str | None:
+        """The username when it is a valid PyPI name: the only one that may be looked
+        up, put into a URL or quoted in a comment."""
+        return self.username if self.username_problem is None else None
+
 
 def gather_facts(
     body: str | None, *, title: str | None = None, labels: Iterable[str] = (),
@@ -94,7 +100,10 @@ def gather_facts(
     return Facts(
         form=parsed.form,
         generation=parsed.generation,
-        username=uname.username,
+        # What the reporter gave: the valid name, or for an ``invalid`` one the string
+        # as normalized (never looked up nor quoted back). Other problems (missing,
+        # e-mail, other-host URL, several names) have no single name to show.
+        username=uname.candidate if uname.problem == "invalid" else uname.username,
         username_problem=uname.problem,
         username_exists=None,
         canonical_username=None,
@@ -128,7 +137,7 @@ def _free_text(parsed: ParsedForm) -> str:
 def with_lookup(facts: Facts, user: PyPIUser | None) -> Facts:
     """Fold a PyPI lookup into the facts. ``unknown`` keeps ``username_exists`` None:
     the bot never reports "not found" unless PyPI said so."""
-    if user is None or facts.username is None:
+    if user is None or facts.lookup_name is None:
         return facts
     if user.status == "found":
         return dataclasses.replace(
@@ -183,9 +192,9 @@ def _problems(facts: Facts, support_email: str) -> list[str]:
             "**PyPI Username** is not a valid PyPI username. Usernames contain only letters, "
             "digits, `.`, `_` and `-`, and start and end with a letter or digit."
         )
-    elif facts.username_exists is False and facts.username:
+    elif facts.username_exists is False and facts.lookup_name:
         items.append(
-            f"**PyPI Username**: there is no account `{facts.username}` on pypi.org. "
+            f"**PyPI Username**: there is no account `{facts.lookup_name}` on pypi.org. "
             "Please check the spelling (`-`, `_` and `.` are different characters). If the "
             "account is on test.pypi.org, please say so in the reason."
         )
@@ -301,7 +310,7 @@ def decide_labels(facts: Facts, labels: LabelsConfig) -> tuple[tuple[str, ...], 
         return (), ()
     # An unknown lookup must not remove a "username not found" set by an earlier,
     # definite answer: only a fresh answer may change it.
-    keep_unknown = facts.username is not None and facts.username_exists is None
+    keep_unknown = facts.lookup_name is not None and facts.username_exists is None
     remove = tuple(
         sorted(
             lbl
