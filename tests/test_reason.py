@@ -543,6 +543,10 @@ def test_classify_reason_shapes(text: str, expected: str) -> None:
 
 
 RECOVERY_CODES: list[tuple[str | None, bool]] = [
+    ("Recovery codes: I have them but they don't work", True),
+    ("The backup codes - I still have them", True),
+    ("Recovery codes: I don't have them", False),
+    ("My recovery codes, I kept them on the old laptop that died", False),
     ("I still have my recovery codes", True),
     ("I have the recovery codes but they don't work", True),
     ("I have my backup codes", True),

@@ -770,6 +770,9 @@ def _code_patterns(codes: str) -> re.Pattern[str]:
         rf"|\b{codes}\s+(?:are|is)\s+(?:still\s+|safely\s+|securely\s+)?(?:in|on|saved|stored|"
         rf"kept|available|safe|here|with\s+me|printed|written)\b"
         rf"|\b{codes}\s+(?:that\s+|which\s+)?i\s+(?:still\s+)?(?:have|kept|saved|stored)\b"
+        # "Recovery codes: I have them", "the backup codes - I still have them".
+        rf"|\b{codes}\b[^.!?]{{0,40}}?\bi\s+(?:still\s+|do\s+|also\s+)*(?:have|kept|saved)"
+        rf"\s+them\b"
         # "I tried using my recovery codes", "my recovery codes don't work".
         rf"|\b(?:tried|try|trying|attempted)\s+(?:to\s+use|using|entering|to\s+enter)\s+"
         rf"(?:\w+\s+){{0,3}}?{codes}\b"
