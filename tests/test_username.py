@@ -19,6 +19,10 @@ OK = None  # expected problem for a valid name
 
 # (id, raw value, expected username, expected problem)
 CASES: list[tuple[str, str | None, str | None, str | None]] = [
+    # Several backticked names: each code span is a candidate.
+    ("backticked-two", "`alice` `bob`", None, "multiple"),
+    ("backticked-old-account", "`alice` (old account: `alice2`)", None, "multiple"),
+    ("backticked-same-twice", "`alice`, `ALICE`", "alice", OK),
     # U01 bare name (dotted, domain-like, 2-char, all-caps, digits: "other observed shapes")
     ("U01-bare", "alice", "alice", OK),
     ("U01-dotted", "first.last", "first.last", OK),

@@ -140,6 +140,7 @@ _FILLER = frozenset(
 )  # fmt: skip
 
 # Several values in one field: commas, semicolons, new lines, " or ", " and ", " / ".
+_CODE_SPAN = re.compile(r"`([^`\n]{1,60})`")
 _SPLIT = re.compile(r"\s*[,;\n]\s*|\s+(?:or|and|&|\|)\s+|\s+/\s*|\s*/\s+", re.I)
 
 _MAY_SPLIT = re.compile(r"[,;\n|&]|\s")
@@ -333,6 +334,18 @@ def _normalize(raw: str | None) -> UsernameResult:
     if not s:
         return UsernameResult(raw, None, "missing")
 
+    if s.count("`") >= 4:
+        # "`alice` `bob`", "`alice` (old account: `alice2`)": each code span is one
+        # candidate; two different valid names are two accounts.
+        spans: dict[str, str] = {}  # casefold -> first spelling
+        for v in (x.strip() for x in _CODE_SPAN.findall(s)):
+            if is_valid_username(v) and not _is_nonanswer(v):
+                spans.setdefault(v.casefold(), v)
+        if len(spans) >= 2:
+            return UsernameResult(raw, None, "multiple", _scrub(", ".join(spans.values())))
+        if len(spans) == 1 and not _CODE_SPAN.sub("", s).strip(_EDGE_CHARS + ",;/"):
+            name = next(iter(spans.values()))  # the same name twice is one name
+            return UsernameResult(raw, name, None, name)
     if "](" in s:  # before peeling: "(target)" must not be taken for a parenthetical
         s = _MD_LINK.sub(_prefer_link, s).strip(_EDGE_CHARS)
     whole, test = _peel(s)
