@@ -160,7 +160,14 @@ def report(fake: Any, numbers: list[int], config: Any, out: TextIO) -> dict[int,
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    import logging
+
     from recovery_bot.cli import _config_or_default
+
+    if not getattr(args, "verbose", False):
+        # The report on stdout is the demo's output; the bot's own log lines (one per
+        # delivery, plus aiohttp's) would drown it. `recovery-bot -v demo` shows them.
+        logging.getLogger().setLevel(logging.WARNING)
 
     config = _config_or_default(args.config)
     folder = Path(args.fixtures) if args.fixtures else default_fixtures()
