@@ -313,3 +313,24 @@ def test_signature_check_matches_githubs_test_vector():
     assert valid_signature(SERVER_SECRET, b"Hello, World!", good)
     assert not valid_signature(SERVER_SECRET, b"Hello, World?", good)
     assert signature(SERVER_SECRET, b"Hello, World!") == good
+
+
+async def test_late_redelivery_of_opened_does_not_comment_twice(bot_server):
+    """A lost `opened` delivery redelivered hours later still says `comments: 0`. If the
+    sweep (or an earlier process) has commented meanwhile, trusting the payload would
+    post a second comment: only a just-filed issue's payload is trusted."""
+    from datetime import UTC, datetime, timedelta
+
+    s = bot_server
+    s.github.add_user("reporter")
+    filed = datetime.now(UTC) - timedelta(hours=3)
+    n = s.github.add_issue(REPO, title="Account recovery request", body=t4("bob@example.com"),
+                           user="reporter", labels=["account-recovery"], created_at=filed)["number"]
+    payload = s.github.webhook_payload("issues", "opened", REPO, n)
+    assert payload["issue"]["comments"] == 0
+    s.github.add_comment(REPO, n, body=f"{TAG}\nThanks (posted by the sweep)", user=BOT,
+                         user_type="Bot")
+    await s.post("issues", payload)
+    await s.settle()
+    assert len(bot_comments(s, n)) == 1
+    assert bot_comments(s, n)[0]["body"].startswith(TAG + "\nThanks for your account recovery")

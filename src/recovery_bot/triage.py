@@ -126,6 +126,23 @@ def _is_form_applied_label(data: dict[str, Any]) -> bool:
     return abs(gap.total_seconds()) <= 60
 
 
+FRESH_SECONDS = 120
+
+
+def _just_created(issue: dict[str, Any], received_at: float) -> bool:
+    """Whether the payload can be trusted to show every comment (none) on the issue.
+
+    Only for an ``opened`` delivery that arrived right after the issue was filed: a
+    redelivery of a lost one (hours later, after the sweep may have commented) carries
+    the payload of its original moment, and trusting ``comments == 0`` then would post a
+    second comment."""
+    try:
+        created = datetime.fromisoformat(str(issue.get("created_at")).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return abs(received_at - created.timestamp()) <= FRESH_SECONDS
+
+
 # --- webhook routing ------------------------------------------------------------------
 
 router = routing.Router()
@@ -155,9 +172,14 @@ async def on_issue(event: sansio.Event, bot: Any, ctx: Any) -> None:
             ctx.outcome = TriageOutcome("ignored", "label applied by the issue form")
             return
     gh = await ctx.github()
-    if action != "opened" or not ctx.first_attempt:
-        # Anything but a first look at a new issue may be stale: read the issue now.
+    fresh = (
+        action == "opened"
+        and ctx.first_attempt
+        and _just_created(issue, ctx.delivery.received_at)
+    )
+    if not fresh:
+        # Anything but a first look at a just-filed issue may be stale: read it now.
         issue = await gh.get_issue(repo, int(issue["number"]))
     ctx.outcome = await triage_issue(
-        bot, gh, repo, issue, fresh_new_issue=(action == "opened" and ctx.first_attempt)
+        bot, gh, repo, issue, fresh_new_issue=fresh
     )
