@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import shutil
@@ -35,6 +33,7 @@ from pathlib import Path
 
 import aiohttp
 
+from recovery_bot.github import webhook_signature
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
 
@@ -86,8 +85,7 @@ async def load(http, url: str, payloads: list[bytes], concurrency: int) -> tuple
             headers = {
                 "Content-Type": "application/json", "X-GitHub-Event": "issues",
                 "X-GitHub-Delivery": str(uuid.uuid4()),
-                "X-Hub-Signature-256": "sha256="
-                + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest(),
+                "X-Hub-Signature-256": webhook_signature(SECRET, raw),
             }
             t0 = time.perf_counter()
             async with http.post(url, data=raw, headers=headers) as r:
@@ -130,8 +128,7 @@ def wrk_load(url: str, payloads: list[bytes], concurrency: int, seconds: int,
 
     if shutil.which("wrk") is None:
         return None
-    sigs = ["sha256=" + hmac.new(SECRET.encode(), p, hashlib.sha256).hexdigest()
-            for p in payloads]
+    sigs = [webhook_signature(SECRET, p) for p in payloads]
     script = tmp / "deliveries.lua"
     script.write_text(WRK_SCRIPT % (",".join(lua_string(p) for p in payloads),
                                     ",".join(f'"{x}"' for x in sigs)))

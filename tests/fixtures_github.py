@@ -6,8 +6,6 @@ are underscored to keep them out of the shared namespace.
 
 from __future__ import annotations
 
-import hashlib as _hashlib
-import hmac as _hmac
 from collections.abc import AsyncIterator as _AsyncIterator
 
 import aiohttp as _aiohttp
@@ -30,11 +28,6 @@ GITHUB_COLLABORATORS: dict[str, str] = {
 }
 #: The App id ``fake_github_app`` verifies JWTs against.
 GITHUB_APP_ID = "424242"
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The ``X-Hub-Signature-256`` value GitHub would send for ``body``."""
-    return "sha256=" + _hmac.new(secret.encode(), body, _hashlib.sha256).hexdigest()
 
 
 @_pytest_asyncio.fixture

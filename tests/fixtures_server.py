@@ -7,8 +7,6 @@ Retry waits are shrunk so failure paths run in milliseconds.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import uuid
 from dataclasses import dataclass
@@ -17,7 +15,7 @@ from typing import Any
 import pytest_asyncio
 
 from recovery_bot.config import AppConfig, parse_config
-from recovery_bot.github import TokenAuth
+from recovery_bot.github import TokenAuth, webhook_signature
 from recovery_bot.server import BOT_KEY, Bot, Settings, create_app
 
 SERVER_SECRET = "It's a Secret to Everybody"
@@ -34,10 +32,6 @@ def bot_config(**overrides: Any) -> AppConfig:
     }
     data.update(overrides)
     return parse_config(data, "test-app.yaml")
-
-
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -68,7 +62,7 @@ class BotServer:
             "X-GitHub-Delivery": guid or str(uuid.uuid4()),
         }
         if sign:
-            h["X-Hub-Signature-256"] = signature(self.secret, body)
+            h["X-Hub-Signature-256"] = webhook_signature(self.secret, body)
         h.update(headers or {})
         resp = await self.client.post("/webhook", data=body, headers=h)
         try:

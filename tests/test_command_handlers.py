@@ -9,8 +9,6 @@ hourly refusal limit are asserted exactly rather than approximately.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -23,7 +21,7 @@ import pytest
 
 from recovery_bot.commands import help_text
 from recovery_bot.config import AppConfig, parse_config
-from recovery_bot.github import TokenAuth
+from recovery_bot.github import TokenAuth, webhook_signature
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
 from recovery_bot.server import BOT_KEY, Bot, Settings, create_app
@@ -101,7 +99,7 @@ class Env:
 
     async def deliver(self, event: str, payload: dict[str, Any], *, wait: bool = True) -> None:
         raw = json.dumps(payload).encode()
-        sig = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        sig = webhook_signature(SECRET, raw)
         resp = await self.client.post(
             "/webhook",
             data=raw,

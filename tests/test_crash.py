@@ -21,7 +21,8 @@ from pathlib import Path
 import aiohttp
 
 from fixtures_bodies import recovery_body
-from fixtures_server import SERVER_SECRET, signature
+from fixtures_server import SERVER_SECRET
+from recovery_bot.github import webhook_signature
 
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"
@@ -102,7 +103,7 @@ async def test_kill_9_with_100_queued_then_restart_triages_all_once(
                 headers = {
                     "Content-Type": "application/json", "X-GitHub-Event": "issues",
                     "X-GitHub-Delivery": str(uuid.uuid4()),
-                    "X-Hub-Signature-256": signature(SERVER_SECRET, body),
+                    "X-Hub-Signature-256": webhook_signature(SERVER_SECRET, body),
                 }
                 async with http.post(url + "/webhook", data=body, headers=headers) as r:
                     return r.status

@@ -11,8 +11,9 @@ import asyncio
 import pytest
 
 from fixtures_bodies import recovery_body as t4
-from fixtures_server import SERVER_SECRET, signature
+from fixtures_server import SERVER_SECRET
 from recovery_bot.applier import marker_for
+from recovery_bot.github import webhook_signature
 from recovery_bot.recovery import RESOLVED_TEXT
 
 REPO = "pypi/support"
@@ -312,7 +313,7 @@ def test_signature_check_matches_githubs_test_vector():
     good = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
     assert valid_signature(SERVER_SECRET, b"Hello, World!", good)
     assert not valid_signature(SERVER_SECRET, b"Hello, World?", good)
-    assert signature(SERVER_SECRET, b"Hello, World!") == good
+    assert webhook_signature(SERVER_SECRET, b"Hello, World!") == good
 
 
 async def test_late_redelivery_of_opened_does_not_comment_twice(bot_server):

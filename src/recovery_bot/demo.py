@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import secrets
 import sys
@@ -24,6 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from recovery_bot.applier import marker_for
+from recovery_bot.github import webhook_signature
 
 REPO = "pypi/support"
 
@@ -47,10 +46,6 @@ def load_samples(folder: Path) -> tuple[list[tuple[str, dict[str, Any]]], dict[s
     users_file = folder / "pypi-users.json"
     users = json.loads(users_file.read_text()) if users_file.exists() else {}
     return samples, users
-
-
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def seed_issue(fake: Any, payload: dict[str, Any]) -> None:
@@ -118,7 +113,7 @@ async def run(folder: Path, db_path: str, out: TextIO, config: Any) -> dict[int,
                     "Content-Type": "application/json",
                     "X-GitHub-Event": "issues",
                     "X-GitHub-Delivery": str(uuid.uuid4()),
-                    "X-Hub-Signature-256": sign(secret, body),
+                    "X-Hub-Signature-256": webhook_signature(secret, body),
                     "User-Agent": "GitHub-Hookshot/sandbox",
                 }
                 async with http.post(url, data=body, headers=headers) as resp:

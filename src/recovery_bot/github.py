@@ -43,6 +43,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import email.utils
+import hashlib
+import hmac
 import json
 import logging
 import random
@@ -720,6 +722,12 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
 def _check_reaction(content: str) -> None:
     if content not in REACTIONS:
         raise ValueError(f"unknown reaction {content!r} (one of {', '.join(sorted(REACTIONS))})")
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    """The ``X-Hub-Signature-256`` value GitHub sends for ``body`` (HMAC-SHA256, hex).
+    The receiver compares against it; the fakes, the demo and the tests sign with it."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def parse_github_time(value: str) -> datetime:

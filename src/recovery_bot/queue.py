@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from recovery_bot.github import parse_github_time
 from recovery_bot.plans import Plan
 from recovery_bot.snapshot import Clock, IssueSnapshot
 
@@ -260,7 +261,7 @@ def _created_at(issue: Mapping[str, Any], fallback: datetime) -> datetime:
     raw = issue.get("created_at")
     if isinstance(raw, str) and raw:
         try:
-            return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            return parse_github_time(raw)
         except ValueError:
             pass
     return fallback

@@ -14,13 +14,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from recovery_bot.github import parse_github_time
+
 log = logging.getLogger(__name__)
 
 MAX_REDELIVERIES_PER_RUN = 50
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def choose_redeliveries(
@@ -34,7 +32,7 @@ def choose_redeliveries(
     latest: dict[str, dict[str, Any]] = {}
     for d in deliveries:
         try:
-            when = _parse_time(str(d.get("delivered_at")))
+            when = parse_github_time(str(d.get("delivered_at")))
         except ValueError:
             continue
         if when < since:
@@ -46,7 +44,7 @@ def choose_redeliveries(
         if d.get("status") == "OK" or 200 <= code < 300:
             ok.add(guid)
             continue
-        if guid not in latest or _parse_time(str(latest[guid]["delivered_at"])) < when:
+        if guid not in latest or parse_github_time(str(latest[guid]["delivered_at"])) < when:
             latest[guid] = d
     chosen = []
     for guid, d in latest.items():
@@ -70,7 +68,7 @@ async def redeliver_missed(bot: Any, *, now: datetime | None = None) -> int:
     async for d in gh.getiter("/app/hook/deliveries{?per_page}", {"per_page": 100}):
         seen.append(d)
         try:
-            if _parse_time(str(d.get("delivered_at"))) < since:
+            if parse_github_time(str(d.get("delivered_at"))) < since:
                 break  # newest first: everything after this is older still
         except ValueError:
             continue

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import hmac
 import json
 import logging
@@ -34,7 +33,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from recovery_bot import USER_AGENT, metrics
 from recovery_bot.config import AppConfig
 from recovery_bot.errors import ConfigError
-from recovery_bot.github import GitHubFactory, GitHubUnavailable, auth_from_env
+from recovery_bot.github import (
+    GitHubFactory,
+    GitHubUnavailable,
+    auth_from_env,
+    webhook_signature,
+)
 from recovery_bot.journal import Delivery, Journal
 from recovery_bot.permissions import Maintainers
 from recovery_bot.pypi import PyPIClient
@@ -131,8 +135,7 @@ def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
     """Constant-time check of ``X-Hub-Signature-256`` (sha256 only; sha1 is refused)."""
     if not header or not header.startswith("sha256="):
         return False
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.strip())
+    return hmac.compare_digest(webhook_signature(secret, body), header.strip())
 
 
 @dataclass
@@ -178,7 +181,6 @@ class Bot:
             maxsize=self.config.server.workers * 4
         )
         self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         self._lock_users: dict[tuple[str, int], int] = {}
@@ -217,7 +219,6 @@ class Bot:
         verdict = await fut
         if verdict == "new":
             self._recorded_here[delivery_id] = True
-            self._idle.clear()
             self._wake.set()
         self._update_depth()
         return verdict
@@ -306,8 +307,6 @@ class Bot:
             for row in rows:
                 self._in_flight += 1
                 await self._queue.put(row)
-            if not rows and self._in_flight == 0 and self._queue.empty():
-                self._idle.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=poll if not rows else 0.05)
 
@@ -354,14 +353,15 @@ class Bot:
     async def run_delivery(self, d: Delivery) -> None:
         started = time.perf_counter()
         key = (d.repo, d.issue_number) if d.repo and d.issue_number else None
-        first = d.attempts == 0 and d.id in self._recorded_here and key not in self._touched
         try:
             payload = json.loads(d.payload)
             event = sansio.Event(payload, event=d.event, delivery_id=d.id)
             installation = (payload.get("installation") or {}).get("id")
             async with self.issue_lock(key):
-                first = first and key not in self._touched
+                # Decided under the lock: a delivery that waited for it may find the
+                # issue touched by the one before.
                 resumed = d.attempts > 0 or d.id not in self._recorded_here
+                first = not resumed and key not in self._touched
                 ctx = DeliveryContext(self, d, first, installation, resumed=resumed)
                 await self.router.dispatch(event, self, ctx)
                 if key is not None:

@@ -58,6 +58,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from recovery_bot.forms import parse_body
+from recovery_bot.github import parse_github_time
 from recovery_bot.snapshot import CommentInfo, IssueSnapshot, LabelEvent
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def rest_login(actor: dict[str, Any] | None) -> tuple[str, bool]:
 def parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return parse_github_time(value).astimezone(UTC)
 
 
 def _snooze_re(marker: str) -> re.Pattern[str]:

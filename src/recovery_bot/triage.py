@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from gidgethub import routing, sansio
 
 from recovery_bot.applier import ApplyResult, apply_plan
+from recovery_bot.github import parse_github_time
 from recovery_bot.permissions import is_bot_account
 from recovery_bot.recovery import decide, gather_facts, with_lookup
 
@@ -120,7 +120,7 @@ def _is_form_applied_label(data: dict[str, Any]) -> bool:
     if not (sender and sender == author and created and updated):
         return False
     try:
-        gap = datetime.fromisoformat(updated) - datetime.fromisoformat(created)
+        gap = parse_github_time(updated) - parse_github_time(created)
     except ValueError:
         return False
     return abs(gap.total_seconds()) <= 60
@@ -137,7 +137,7 @@ def _just_created(issue: dict[str, Any], received_at: float) -> bool:
     the payload of its original moment, and trusting ``comments == 0`` then would post a
     second comment."""
     try:
-        created = datetime.fromisoformat(str(issue.get("created_at")).replace("Z", "+00:00"))
+        created = parse_github_time(str(issue.get("created_at")))
     except ValueError:
         return False
     return abs(received_at - created.timestamp()) <= FRESH_SECONDS

@@ -58,6 +58,8 @@ import aiohttp
 import jwt as pyjwt
 from aiohttp import web
 
+from recovery_bot.github import webhook_signature
+
 __all__ = ["BODY_LIMIT", "Call", "FakeGitHub"]
 
 #: GitHub's limit on issue and comment bodies, in characters.
@@ -2145,8 +2147,7 @@ class FakeGitHub:
             "X-GitHub-Hook-ID": "1",
             "X-GitHub-Hook-Installation-Target-ID": str(self.app_id or 1),
             "X-GitHub-Hook-Installation-Target-Type": "integration",
-            "X-Hub-Signature-256": "sha256="
-            + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+            "X-Hub-Signature-256": webhook_signature(secret, body),
             "X-Hub-Signature": "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest(),
         }
         if self._session is None:
