@@ -7,6 +7,7 @@ and the loopback fakes; assertions are on exact labels, comment text and API cal
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -335,3 +336,48 @@ async def test_late_redelivery_of_opened_does_not_comment_twice(bot_server):
     await s.settle()
     assert len(bot_comments(s, n)) == 1
     assert bot_comments(s, n)[0]["body"].startswith(TAG + "\nThanks for your account recovery")
+
+
+async def test_form_encoded_delivery_is_triaged_like_a_json_one(bot_server):
+    """GitHub can be set to send ``application/x-www-form-urlencoded`` (the JSON in a
+    ``payload`` field): the signature covers the form body, the worker reads the JSON."""
+    from urllib.parse import urlencode
+
+    s = bot_server
+    n = new_issue(s, t4("bob@example.com", "Lost access to email address"))
+    payload = s.github.webhook_payload("issues", "opened", REPO, n)
+    form = urlencode({"payload": json.dumps(payload)}).encode()
+    status, answer = await s.post(
+        "issues", None, raw=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert (status, answer) == (202, {"status": "queued"})
+    await s.settle()
+    assert journal(s) == {"done": 1}
+    assert s.github.labels(REPO, n) == [
+        "account-recovery", "needs more info", "lost email", "email address posted"
+    ]
+    assert len(bot_comments(s, n)) == 1
+
+
+@pytest.mark.parametrize("text", [
+    b'{"action": "opened", "issue": {"number": 7}}',
+    b'{"a": NaN, "b": Infinity}',       # orjson refuses; json accepts
+    b'\xef\xbb\xbf{"a": 1}',            # byte-order mark: the same
+    b'{"a": "\\ud800"}',                # lone surrogate: the same
+    '{"a": "\u00e9\u6f22"}'.encode(),
+])
+def test_loads_accepts_exactly_what_json_accepts(text):
+    from recovery_bot.server import loads
+
+    assert repr(loads(text)) == repr(json.loads(text))
+
+
+@pytest.mark.parametrize("text", [b"{", b"", b'{"a": 1,}', b"\xff\xfe{}"])
+def test_loads_refuses_what_json_refuses(text):
+    from recovery_bot.server import loads
+
+    with pytest.raises((json.JSONDecodeError, UnicodeDecodeError)):
+        json.loads(text)
+    with pytest.raises((json.JSONDecodeError, UnicodeDecodeError)):
+        loads(text)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
 import logging
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import orjson
 from aiohttp import web
 from cachetools import LRUCache
 from gidgethub import routing, sansio
@@ -108,8 +110,23 @@ class Settings:
         )
 
 
-def parse_payload(content_type: str, raw: bytes) -> dict[str, Any]:
-    """The delivery's JSON object (GitHub sends JSON, or a form with a ``payload`` field).
+def loads(text: bytes) -> Any:
+    """``json.loads``, through orjson first.
+
+    Why: parsing is the largest step of acknowledging a delivery after the journal write
+    (measured on a 3.3 KB ``issues`` payload: 20 us with json, 7 us with orjson). What
+    orjson refuses (NaN, a byte-order mark, lone surrogates) goes to the standard library,
+    which gives the verdict, so what is accepted is exactly what json accepts.
+    """
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def parse_payload(content_type: str, raw: bytes) -> tuple[dict[str, Any], bytes]:
+    """The delivery's JSON object and its JSON text, which is what the journal keeps
+    (GitHub sends JSON, or a form whose ``payload`` field holds the JSON).
 
     Parsed here rather than by ``gidgethub.sansio.Event.from_http`` so a malformed body
     is a clear 400 (gidgethub answers some of these with 415 or a bare KeyError).
@@ -123,15 +140,15 @@ def parse_payload(content_type: str, raw: bytes) -> dict[str, Any]:
             raise ValueError("form-encoded delivery has no payload field")
         text = fields["payload"][0].encode()
     try:
-        data = json.loads(text)
+        data = loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ValueError("body is not valid JSON") from None
     if not isinstance(data, dict):
         raise ValueError("payload must be a JSON object")
-    return data
+    return data, text
 
 
-def valid_signature(secret: str, body: bytes, header: str | None) -> bool:
+def valid_signature(secret: str | bytes, body: bytes, header: str | None) -> bool:
     """Constant-time check of ``X-Hub-Signature-256`` (sha256 only; sha1 is refused)."""
     if not header or not header.startswith("sha256="):
         return False
@@ -176,6 +193,9 @@ class Bot:
 
     def __post_init__(self) -> None:
         self.maintainers = Maintainers(self.config)
+        # Looked up on every delivery: prepared once.
+        self.secret = self.settings.webhook_secret.encode()
+        self.repositories = frozenset(r.casefold() for r in self.config.repositories)
         self.dry_run = self.dry_run or self.config.bot.dry_run
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue(
             maxsize=self.config.server.workers * 4
@@ -354,7 +374,7 @@ class Bot:
         started = time.perf_counter()
         key = (d.repo, d.issue_number) if d.repo and d.issue_number else None
         try:
-            payload = json.loads(d.payload)
+            payload = loads(d.payload)
             event = sansio.Event(payload, event=d.event, delivery_id=d.id)
             installation = (payload.get("installation") or {}).get("id")
             async with self.issue_lock(key):
@@ -422,62 +442,75 @@ _ACK_BODIES = {
 }
 
 
+_ACK_HEADERS = {"Content-Type": "application/json"}
+
+
 def _json(code: int, **body: Any) -> web.Response:
     return web.json_response(body, status=code)
+
+
+@functools.lru_cache(maxsize=256)
+def _counter(event: str, outcome: str) -> Any:
+    return metrics.DELIVERIES.labels(event, outcome)
+
+
+def _count(event: str, outcome: str) -> None:
+    """Count a delivery. The labelled child is looked up once per (event, outcome) pair:
+    ``labels()`` takes a lock and builds a key on each call. Event names reach here only
+    from signed deliveries (a bad signature counts as "unknown"), so they are GitHub's."""
+    _counter(event, outcome).inc()
 
 
 async def webhook(request: web.Request) -> web.Response:
     bot = request.app[BOT_KEY]
     limit = bot.config.server.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
-        metrics.DELIVERIES.labels("unknown", "too_large").inc()
+        _count("unknown", "too_large")
         return _json(413, error=f"payload larger than {limit} bytes")
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        metrics.DELIVERIES.labels("unknown", "too_large").inc()
+        _count("unknown", "too_large")
         return _json(413, error=f"payload larger than {limit} bytes")
-    if not valid_signature(
-        bot.settings.webhook_secret, raw, request.headers.get("X-Hub-Signature-256")
-    ):
-        metrics.DELIVERIES.labels("unknown", "bad_signature").inc()
+    headers = request.headers
+    if not valid_signature(bot.secret, raw, headers.get("X-Hub-Signature-256")):
+        _count("unknown", "bad_signature")
         log.warning("rejected delivery %s: bad or missing signature",
-                    request.headers.get("X-GitHub-Delivery", "?"))
+                    headers.get("X-GitHub-Delivery", "?"))
         return _json(401, error="bad or missing X-Hub-Signature-256")
-    event_name = request.headers.get("X-GitHub-Event")
-    delivery_id = request.headers.get("X-GitHub-Delivery")
+    event_name = headers.get("X-GitHub-Event")
+    delivery_id = headers.get("X-GitHub-Delivery")
     if not event_name or not delivery_id:
-        metrics.DELIVERIES.labels("unknown", "bad_request").inc()
+        _count("unknown", "bad_request")
         return _json(400, error="missing X-GitHub-Event or X-GitHub-Delivery header")
     try:
-        data = parse_payload(request.headers.get("Content-Type", ""), raw)
+        data, text = parse_payload(headers.get("Content-Type", ""), raw)
     except ValueError as exc:
-        metrics.DELIVERIES.labels(event_name, "bad_request").inc()
+        _count(event_name, "bad_request")
         return _json(400, error=str(exc))
-    event = sansio.Event(data, event=event_name, delivery_id=delivery_id)
     if event_name == "ping":
-        metrics.DELIVERIES.labels("ping", "pong").inc()
-        return _json(200, ok=True, zen=event.data.get("zen"))
-    action = event.data.get("action")
+        _count("ping", "pong")
+        return _json(200, ok=True, zen=data.get("zen"))
+    action = data.get("action")
     if action not in HANDLED.get(event_name, ()):
-        metrics.DELIVERIES.labels(event_name, "ignored").inc()
+        _count(event_name, "ignored")
         return _json(202, status="ignored", reason=f"{event_name}.{action} is not handled")
-    repo = (event.data.get("repository") or {}).get("full_name", "")
-    if repo.casefold() not in {r.casefold() for r in bot.config.repositories}:
-        metrics.DELIVERIES.labels(event_name, "ignored").inc()
+    repo = (data.get("repository") or {}).get("full_name")
+    if not isinstance(repo, str) or repo.casefold() not in bot.repositories:
+        _count(event_name, "ignored")
         return _json(202, status="ignored", reason="repository not configured")
-    if not isinstance(event.data.get("issue"), dict) or "number" not in event.data["issue"]:
-        metrics.DELIVERIES.labels(event_name, "bad_request").inc()
+    if not isinstance(data.get("issue"), dict) or "number" not in data["issue"]:
+        _count(event_name, "bad_request")
         return _json(400, error="payload has no issue")
     try:
-        verdict = await bot.accept(delivery_id, event_name, event.data, raw)
+        verdict = await bot.accept(delivery_id, event_name, data, text)
     except Exception:
-        metrics.DELIVERIES.labels(event_name, "journal_error").inc()
+        _count(event_name, "journal_error")
         return _json(503, error="could not record the delivery; please redeliver")
-    metrics.DELIVERIES.labels(event_name, "accepted" if verdict == "new" else verdict).inc()
+    _count(event_name, "accepted" if verdict == "new" else verdict)
     return web.Response(
         body=_ACK_BODIES.get(verdict) or json.dumps({"status": verdict}).encode(),
-        status=202, content_type="application/json",
+        status=202, headers=_ACK_HEADERS,
     )
 
 
