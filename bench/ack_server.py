@@ -9,7 +9,7 @@ from aiohttp import web
 
 from recovery_bot.config import parse_config
 from recovery_bot.github import TokenAuth
-from recovery_bot.server import Settings, create_app
+from recovery_bot.server import Settings, create_app, tune_gc
 
 port, db, github_url, pypi_url = sys.argv[1:5]
 logging.basicConfig(level=logging.INFO)
@@ -17,4 +17,5 @@ config = parse_config({"repositories": ["pypi/support"]}, "bench")
 settings = Settings(webhook_secret="bench-secret", github_api_url=github_url,
                     pypi_url=pypi_url, db_path=db, auth=TokenAuth("bench"))
 app = create_app(config, settings, start_workers=False, run_jobs=False)
+tune_gc()  # as `recovery-bot serve` does
 web.run_app(app, host="127.0.0.1", port=int(port), print=None, access_log=None)

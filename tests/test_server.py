@@ -381,3 +381,18 @@ def test_loads_refuses_what_json_refuses(text):
         json.loads(text)
     with pytest.raises((json.JSONDecodeError, UnicodeDecodeError)):
         loads(text)
+
+
+def test_tune_gc_raises_generation_0_and_freezes_start_up_objects():
+    import gc
+
+    from recovery_bot.server import GC_GEN0_THRESHOLD, tune_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_threshold() == (GC_GEN0_THRESHOLD, before[1], before[2])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

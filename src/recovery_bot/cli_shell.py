@@ -17,7 +17,7 @@ log = logging.getLogger("recovery_bot")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from recovery_bot.server import create_app, settings_from_environ
+    from recovery_bot.server import create_app, settings_from_environ, tune_gc
 
     config = load_config(args.config)
     settings = settings_from_environ(sandbox=False)
@@ -25,6 +25,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # aiohttp's access log costs more than half of an acknowledgement's CPU; the bot
     # logs one line per delivery itself (id, event, issue, outcome), so it is opt-in.
     access_log = logging.getLogger("aiohttp.access") if args.access_log else None
+    tune_gc()
     web.run_app(
         app, host=args.host, port=args.port, print=None, shutdown_timeout=15,
         access_log=access_log,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import hmac
 import json
 import logging
@@ -593,6 +594,24 @@ def create_app(
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+GC_GEN0_THRESHOLD = 10_000
+
+
+def tune_gc() -> None:
+    """Fewer, cheaper garbage collections for the long-running server (``serve``).
+
+    Why: a delivery's parsed payload is a few hundred containers that live until its
+    202, so the default generation-0 threshold (700 allocations) collects every couple
+    of deliveries and walks everything in flight. Measured with gc callbacks under wrk
+    on the ack path: 215 ms of 5 s in the collector with the defaults, 11 ms with
+    generation 0 at 10,000. ``freeze()`` also keeps the objects made at start-up out of
+    every later full collection. Payloads are freed by reference counting, not by the
+    collector, so memory is not what this trades.
+    """
+    gc.freeze()
+    gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def settings_from_environ(*, sandbox: bool = False) -> Settings:

@@ -1,0 +1,58 @@
+"""The mandatory steps of acknowledging a delivery, one at a time, for bench_server.py.
+
+What must happen before a 202, whatever else the bot does: read the body, verify the
+signature, parse the JSON, and commit the delivery to the journal. Each step here uses
+the bot's own function for it and nothing else (no metrics, no routing checks), so the
+printed ratios show what each step costs next to the bare handler, and how close the
+bot's real ack path comes to the cheapest ack that does the same work.
+
+Run: python bench/floor_server.py PORT STEP DB, with STEP one of verify, parse, journal.
+"""
+
+import asyncio
+import sys
+
+from aiohttp import web
+
+from recovery_bot.journal import Journal
+from recovery_bot.server import parse_payload, valid_signature
+
+SECRET = b"bench-secret"
+ACK = b'{"status": "queued"}'
+port, step, db = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+assert step in ("verify", "parse", "journal"), step
+journal = Journal(db) if step == "journal" else None
+intake: list[tuple[tuple, asyncio.Future]] = []
+
+
+def flush() -> None:
+    """Group commit, as the bot does: one transaction per event-loop turn."""
+    global intake
+    batch, intake = intake, []
+    assert journal is not None
+    for (_, fut), verdict in zip(batch, journal.record_many([i for i, _ in batch]),
+                                 strict=True):
+        fut.set_result(verdict)
+
+
+async def handle(request: web.Request) -> web.Response:
+    raw = await request.read()
+    if not valid_signature(SECRET, raw, request.headers.get("X-Hub-Signature-256")):
+        return web.Response(status=401)
+    if step != "verify":
+        data, text = parse_payload(request.headers.get("Content-Type", ""), raw)
+        if step == "journal":
+            loop = asyncio.get_running_loop()
+            fut = loop.create_future()
+            intake.append(((request.headers["X-GitHub-Delivery"], "issues",
+                            data.get("action"), data["repository"]["full_name"],
+                            data["issue"]["number"], text), fut))
+            if len(intake) == 1:
+                loop.call_soon(flush)
+            await fut
+    return web.Response(body=ACK, status=202, headers={"Content-Type": "application/json"})
+
+
+app = web.Application(client_max_size=5 * 1024 * 1024)
+app.router.add_post("/webhook", handle)
+web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
