@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -231,3 +232,16 @@ def test_long_error_is_truncated(journal: Journal, clock: Clock) -> None:
     journal.claim_ready()
     journal.mark_failed("g1", "x" * 10_000, retry_at=clock.t)
     assert len(journal.get("g1").last_error or "") == 2000  # type: ignore[union-attr]
+
+
+def test_wal_is_checkpointed_every_megabyte_or_so(tmp_path: Path) -> None:
+    """A checkpoint stalls the commit that triggers it, so they are kept short: the WAL
+    is folded back into the database every ~1 MB, not at SQLite's default ~4 MB."""
+    j = Journal(tmp_path / "journal.db")
+    payload = b"x" * 3300
+    for i in range(700):  # ~2.3 MB of payloads, one commit each
+        j.record(f"d{i}", "issues", "opened", "pypi/support", i, payload)
+    wal = os.path.getsize(str(tmp_path / "journal.db") + "-wal")
+    assert 0 < wal < 1.5 * 1024 * 1024
+    assert j.counts()["pending"] == 700
+    j.close()
