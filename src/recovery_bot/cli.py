@@ -15,13 +15,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from recovery_bot.cli_errors import EXIT_ERROR, EXIT_USAGE
 from recovery_bot.config import AppConfig, load_config, parse_config
 from recovery_bot.errors import ConfigError
 
 log = logging.getLogger("recovery_bot")
-
-EXIT_USAGE = 2
-EXIT_ERROR = 1
 
 
 def _config_or_default(path: str | None) -> AppConfig:

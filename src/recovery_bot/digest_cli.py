@@ -13,30 +13,21 @@ issue, never opens a second.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import gidgethub
-
+from recovery_bot.cli_errors import EXIT_USAGE, fail, run_against_github
 from recovery_bot.digest import IsoWeek, last_complete_week
 from recovery_bot.digest_config import DigestConfig
-from recovery_bot.github import GitHubUnavailable, split_repo
+from recovery_bot.github import split_repo
 
 if TYPE_CHECKING:
     from recovery_bot.config import AppConfig
     from recovery_bot.digest_post import DigestResult
     from recovery_bot.github import Auth
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"recovery-bot digest: {message}", file=sys.stderr)
-    return code
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
@@ -49,9 +40,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
         try:
             week = IsoWeek.parse(args.week)
         except ValueError as exc:
-            return _fail(str(exc), EXIT_USAGE)
+            return fail("digest", str(exc), EXIT_USAGE)
         if week.start() > now:
-            return _fail(f"{week} has not started yet", EXIT_USAGE)
+            return fail("digest", f"{week} has not started yet", EXIT_USAGE)
 
     config = _config_or_default(args.config)
     digest_cfg: DigestConfig = config.digest or DigestConfig(repo=config.repositories[0])
@@ -59,19 +50,18 @@ def cmd_digest(args: argparse.Namespace) -> int:
     try:
         split_repo(repo)
     except ValueError as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return fail("digest", str(exc), EXIT_USAGE)
 
     from recovery_bot.server import Settings
 
     settings = Settings.from_env(os.environ, require_secret=False)
     auth, api_url = settings.auth, settings.github_api_url
 
-    try:
-        result = asyncio.run(_run(config, digest_cfg, repo, auth, api_url, week, now, args.dry_run))
-    except GitHubUnavailable as exc:
-        return _fail(f"GitHub unavailable: {exc}", EXIT_ERROR)
-    except gidgethub.GitHubException as exc:
-        return _fail(f"GitHub refused: {exc}", EXIT_ERROR)
+    result = run_against_github(
+        "digest", _run(config, digest_cfg, repo, auth, api_url, week, now, args.dry_run)
+    )
+    if isinstance(result, int):
+        return result
 
     if args.dry_run:
         sys.stdout.write(result.body)

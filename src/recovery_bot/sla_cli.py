@@ -18,7 +18,6 @@ small demo backlog, so the output can be seen without a GitHub account.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -28,17 +27,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
-import gidgethub
-
-from recovery_bot.github import GitHubUnavailable, split_repo
+from recovery_bot.cli_errors import EXIT_ERROR, EXIT_USAGE, fail, run_against_github
+from recovery_bot.github import split_repo
 from recovery_bot.server import Settings
 
 if TYPE_CHECKING:
     from recovery_bot.config import AppConfig
     from recovery_bot.snapshot import Clock, IssueSnapshot
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
 
 #: Most urgent first: the order of ``sla``'s table.
 STATE_ORDER = (
@@ -242,11 +238,6 @@ async def sandbox_bot(config: AppConfig, now: datetime, *, dry_run: bool) -> Asy
 # --------------------------------------------------------------------------- commands
 
 
-def _fail(cmd: str, message: str, code: int) -> int:
-    print(f"recovery-bot {cmd}: {message}", file=sys.stderr)
-    return code
-
-
 def _load(args: argparse.Namespace, cmd: str) -> tuple[AppConfig, list[str]] | int:
     from recovery_bot.cli import _config_or_default
 
@@ -256,7 +247,7 @@ def _load(args: argparse.Namespace, cmd: str) -> tuple[AppConfig, list[str]] | i
         try:
             split_repo(r)
         except ValueError as exc:
-            return _fail(cmd, str(exc), EXIT_USAGE)
+            return fail(cmd, str(exc), EXIT_USAGE)
     return config, repos
 
 
@@ -288,12 +279,9 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO | None = None) -> int:
         async with _bot_for(args, config, now, args.dry_run) as bot:
             return await run_sweep(bot, now=now, dry_run=args.dry_run, repos=repos)
 
-    try:
-        report = asyncio.run(go())
-    except GitHubUnavailable as exc:
-        return _fail("sweep", f"GitHub unavailable: {exc}", EXIT_ERROR)
-    except gidgethub.GitHubException as exc:
-        return _fail("sweep", f"GitHub refused: {exc}", EXIT_ERROR)
+    report = run_against_github("sweep", go())
+    if isinstance(report, int):
+        return report
     prefix = "would " if report.dry_run else ""
     for action in report.actions:
         for w in action.writes:
@@ -323,12 +311,9 @@ def cmd_sla(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 rows += sla_rows(await read_clocks(bot, repo, now), now, repo)
         return rows
 
-    try:
-        rows = asyncio.run(go())
-    except GitHubUnavailable as exc:
-        return _fail("sla", f"GitHub unavailable: {exc}", EXIT_ERROR)
-    except gidgethub.GitHubException as exc:
-        return _fail("sla", f"GitHub refused: {exc}", EXIT_ERROR)
+    rows = run_against_github("sla", go())
+    if isinstance(rows, int):
+        return rows
     if args.json:
         json.dump(rows, out, indent=2, ensure_ascii=False)
         out.write("\n")
