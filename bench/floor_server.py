@@ -9,30 +9,18 @@ bot's real ack path comes to the cheapest ack that does the same work.
 Run: python bench/floor_server.py PORT STEP DB, with STEP one of verify, parse, journal.
 """
 
-import asyncio
 import sys
 
 from aiohttp import web
 
 from recovery_bot.journal import Journal
-from recovery_bot.server import parse_payload, valid_signature
+from recovery_bot.server import GroupCommit, parse_payload, valid_signature
 
 SECRET = b"bench-secret"
 ACK = b'{"status": "queued"}'
 port, step, db = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 assert step in ("verify", "parse", "journal"), step
-journal = Journal(db) if step == "journal" else None
-intake: list[tuple[tuple, asyncio.Future]] = []
-
-
-def flush() -> None:
-    """Group commit, as the bot does: one transaction per event-loop turn."""
-    global intake
-    batch, intake = intake, []
-    assert journal is not None
-    for (_, fut), verdict in zip(batch, journal.record_many([i for i, _ in batch]),
-                                 strict=True):
-        fut.set_result(verdict)
+commit = GroupCommit(Journal(db)) if step == "journal" else None
 
 
 async def handle(request: web.Request) -> web.Response:
@@ -41,15 +29,10 @@ async def handle(request: web.Request) -> web.Response:
         return web.Response(status=401)
     if step != "verify":
         data, text = parse_payload(request.headers.get("Content-Type", ""), raw)
-        if step == "journal":
-            loop = asyncio.get_running_loop()
-            fut = loop.create_future()
-            intake.append(((request.headers["X-GitHub-Delivery"], "issues",
-                            data.get("action"), data["repository"]["full_name"],
-                            data["issue"]["number"], text), fut))
-            if len(intake) == 1:
-                loop.call_soon(flush)
-            await fut
+        if commit is not None:
+            await commit.record((request.headers["X-GitHub-Delivery"], "issues",
+                                 data.get("action"), data["repository"]["full_name"],
+                                 data["issue"]["number"], text))
     return web.Response(body=ACK, status=202, headers={"Content-Type": "application/json"})
 
 

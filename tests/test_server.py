@@ -396,3 +396,48 @@ def test_tune_gc_raises_generation_0_and_freezes_start_up_objects():
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+async def test_group_commit_shares_one_transaction_per_loop_turn(tmp_path):
+    from recovery_bot.journal import Journal
+    from recovery_bot.server import GroupCommit
+
+    batches: list[int] = []
+
+    class CountingJournal(Journal):
+        def record_many(self, items):
+            batches.append(len(items))
+            return super().record_many(items)
+
+    j = CountingJournal(tmp_path / "journal.db")
+    commit = GroupCommit(j)
+    item = ("pypi/support", 1, b"{}")
+    verdicts = await asyncio.gather(
+        *(commit.record((f"d{i}", "issues", "opened", *item)) for i in range(5)),
+        commit.record(("d0", "issues", "opened", *item)),
+    )
+    assert verdicts == ["new"] * 5 + ["duplicate_pending"]
+    assert batches == [6]
+    assert await commit.record(("d9", "issues", "opened", *item)) == "new"
+    assert batches == [6, 1]
+    j.close()
+
+
+async def test_journal_failure_answers_503_and_records_nothing(bot_server, monkeypatch):
+    import sqlite3
+
+    s = bot_server
+    n = new_issue(s, t4("`alice`"))
+
+    def broken(items):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(s.bot.journal, "record_many", broken)
+    payload = s.github.webhook_payload("issues", "opened", REPO, n)
+    status, answer = await s.post("issues", payload)
+    assert (status, answer) == (
+        503, {"error": "could not record the delivery; please redeliver"}
+    )
+    monkeypatch.undo()
+    assert journal(s) == {}
+    assert s.github.writes() == []

@@ -177,6 +177,39 @@ class DeliveryContext:
         return self._gh
 
 
+class GroupCommit:
+    """Journals deliveries in groups: every one that arrives in the same event-loop turn
+    shares one SQLite transaction, so a burst of 64 costs one commit, not 64. Each
+    caller still gets its verdict only after its own row is committed."""
+
+    def __init__(self, journal: Journal) -> None:
+        self._journal = journal
+        self._pending: list[tuple[tuple[Any, ...], asyncio.Future[str]]] = []
+
+    async def record(self, item: tuple[Any, ...]) -> str:
+        """``Journal.record`` for one item, committed with the others of this turn."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[str] = loop.create_future()
+        self._pending.append((item, fut))
+        if len(self._pending) == 1:
+            loop.call_soon(self._flush)
+        return await fut
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        try:
+            results = self._journal.record_many([item for item, _ in batch])
+        except Exception as exc:
+            log.exception("journal write failed for %d deliveries", len(batch))
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(exc)
+            return
+        for (_, fut), verdict in zip(batch, results, strict=True):
+            if not fut.done():
+                fut.set_result(verdict)
+
+
 @dataclass
 class Bot:
     """Everything a running bot holds: config, clients, journal, workers."""
@@ -211,7 +244,7 @@ class Bot:
         self._in_flight = 0
         self._depth_at = 0.0
         self._last_intake = 0.0
-        self._intake: list[tuple[tuple[Any, ...], asyncio.Future[str]]] = []
+        self._group_commit = GroupCommit(self.journal)
 
     # --- intake ---------------------------------------------------------------------
 
@@ -219,45 +252,20 @@ class Bot:
         self, delivery_id: str, event: str, payload: dict[str, Any], raw: bytes
     ) -> str:
         """Journal one delivery (durably, before the 202); returns the journal's verdict
-        ("new", "duplicate_done", "duplicate_pending").
-
-        Group commit: every delivery that arrives in the same event-loop turn shares one
-        SQLite transaction, so a burst of 64 costs one commit, not 64. Each caller still
-        gets its answer only after its own row is committed.
-        """
+        ("new", "duplicate_done", "duplicate_pending")."""
         self._last_intake = time.monotonic()
         issue = payload.get("issue") or {}
         repo = (payload.get("repository") or {}).get("full_name")
         number = issue.get("number")
-        item = (
+        verdict = await self._group_commit.record((
             delivery_id, event, payload.get("action"), repo,
             int(number) if isinstance(number, int) else None, raw,
-        )
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[str] = loop.create_future()
-        self._intake.append((item, fut))
-        if len(self._intake) == 1:
-            loop.call_soon(self._flush_intake)
-        verdict = await fut
+        ))
         if verdict == "new":
             self._recorded_here[delivery_id] = True
             self._wake.set()
         self._update_depth()
         return verdict
-
-    def _flush_intake(self) -> None:
-        batch, self._intake = self._intake, []
-        try:
-            results = self.journal.record_many([item for item, _ in batch])
-        except Exception as exc:
-            log.exception("journal write failed for %d deliveries", len(batch))
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_exception(exc)
-            return
-        for (_, fut), verdict in zip(batch, results, strict=True):
-            if not fut.done():
-                fut.set_result(verdict)
 
     async def _yield_to_intake(self) -> None:
         """Acknowledging deliveries comes before working on them (GitHub gives us 10 s
