@@ -543,21 +543,21 @@ def test_classify_reason_shapes(text: str, expected: str) -> None:
 
 
 RECOVERY_CODES: list[tuple[str | None, bool]] = [
-    ("Recovery codes: I have them but they don't work", True),
+    ("Recovery codes: I have them but they don't work", False),  # codes fail
     ("The backup codes - I still have them", True),
     ("Recovery codes: I don't have them", False),
     ("My recovery codes, I kept them on the old laptop that died", False),
     ("I still have my recovery codes", True),
-    ("I have the recovery codes but they don't work", True),
+    ("I have the recovery codes but they don't work", False),  # codes fail
     ("I have my backup codes", True),
     ("I do have recovery codes, but the form made me tick the box", True),
     ("my recovery codes are in my password manager", True),
     ("I have all 8 recovery codes.", True),
     ("I still have 6 of the 8 recovery codes", True),
     ("I have access to my recovery codes", True),
-    ("I tried using my recovery codes but PyPI says they are invalid.", True),
-    ("My recovery codes don't work.", True),
-    ("The recovery codes I saved are rejected.", True),
+    ("I tried using my recovery codes but PyPI says they are invalid.", False),  # codes fail
+    ("My recovery codes don't work.", False),  # codes fail
+    ("The recovery codes I saved are rejected.", False),  # codes fail
     ("I kept the recovery codes in a safe.", True),
     ("I have the codes. The form forced me to tick the recovery codes box.", True),
     ("I never lost my recovery codes", True),

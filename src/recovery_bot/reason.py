@@ -806,7 +806,9 @@ _CODE_CLAUSE_SPLIT = re.compile(
 
 
 def mentions_having_recovery_codes(text: str | None) -> bool:
-    """True when the opener says they still have recovery codes.
+    """True when the opener says they still have recovery codes that may work.
+
+    False whenever ``says_recovery_codes_fail`` is True: the two are exclusive.
 
     Negations ("I don't have any recovery codes", "no recovery codes", "never saved the
     codes"), conditions ("if I had my codes") and the past ("I had the recovery codes on
@@ -814,6 +816,8 @@ def mentions_having_recovery_codes(text: str | None) -> bool:
     """
     if not isinstance(text, str) or not text:
         return False
+    if says_recovery_codes_fail(text):
+        return False  # exclusive: codes that do not work are not usable codes
     try:
         t = _prepare(text)
         if "恢复码" in t or "恢復碼" in t or "备用码" in t or "备份码" in t:
@@ -863,3 +867,227 @@ def contains_email_address(text: str | None) -> bool:
     except Exception as exc:  # pragma: no cover - user text must never crash a delivery
         log.warning("contains_email_address failed: %s", type(exc).__name__)
         return False
+
+
+# ---------------------------------------------------------------------------------------
+# Recovery codes that do not work
+
+# Codes named without "recovery"/"backup" count only with a determiner and when the text
+# speaks of recovery codes somewhere ("I have the recovery codes ... the codes are
+# rejected"); authenticator, TOTP or SMS codes are the 2FA itself, never recovery codes.
+_FAIL_CODES = (
+    rf"(?:{_CODES}|(?:the|my|those|these|all|both|some|saved|printed)\s+"
+    r"(?!(?:2fa|totp|otp|mfa|auth\w*|verification|security|sms|one-time|6-digit)\b)"
+    r"(?:\w+\s+)?codes?|they|them|it|each\s+one|every\s+one)"
+)
+_FAIL_CUE = (
+    r"(?:(?:don't|doesn't|didn't|won't|wouldn't|do\s+not|does\s+not|did\s+not|will\s+not|"
+    r"would\s+not|no\s+longer|never|not|aren't|isn't|weren't|wasn't)\s+(?:\w+\s+){0,2}?"
+    r"(?:work\w*|accept\w*|valid|succeed\w*|recogni[sz]ed)"
+    r"|(?:is|are|was|were|got|get|been|being|gets)\s+(?:\w+\s+){0,2}?(?:rejected|invalid|"
+    r"refused|declined|incorrect|wrong|expired|already\s+(?:been\s+)?used|used\s+up)"
+    r"|fail(?:s|ed|ing)?\b|rejected|invalid|already\s+(?:been\s+)?used)"
+)
+_CODES_FAIL = re.compile(
+    # "my recovery codes don't work", "I have the codes but they are rejected".
+    rf"\b{_FAIL_CODES}\b(?:\s+(?:i|that\s+i|which\s+i)\s+(?:\w+\s+){{0,3}}?"
+    r"(?:have|had|saved|kept|stored|generated|got|tried|entered|used)(?:\s+\w+){0,3}?)?"
+    rf"\s+(?:\w+\s+){{0,2}}?{_FAIL_CUE}"
+    # "none of my recovery codes work", "neither code worked".
+    rf"|\b(?:none|neither)\s+(?:of\s+)?(?:\w+\s+){{0,3}}?codes?\s+(?:\w+\s+){{0,2}}?"
+    r"(?:work\w*|accept\w*|valid|succeed\w*|help\w*)"
+    # PyPI's own messages: "Invalid recovery code", "You have not generated account
+    # recovery codes", "recovery code has been used".
+    rf"|\binvalid\s+(?:\w+\s+)?(?:recovery|backup)\s+codes?"
+    r"|\b(?:you|user)\s+(?:have\s+not|haven't|has\s+not|hasn't|did\s+not|didn't|never)\s+"
+    r"(?:\w+\s+)?generated\s+(?:any\s+)?(?:account\s+)?recovery\s+codes?"
+    r"|\b(?:recovery|backup)\s+codes?\s+(?:has|have)\s+(?:already\s+)?been\s+used"
+    # "I tried (using) my recovery codes, (but) with no success / without luck / in vain".
+    r"|\btried\s+(?:\w+\s+){0,3}?(?:recovery|backup)\s+codes?\b[^.!?\n]{0,60}?"
+    r"\b(?:no\s+(?:luck|success)|without\s+(?:any\s+)?(?:luck|success)|in\s+vain|"
+    r"unsuccessful\w*|to\s+no\s+avail|nothing\s+work\w*|didn't\s+work|did\s+not\s+work|"
+    r"not\s+work\w*|error)"
+)
+# In the same sentence before the failure: a condition, not a report ("if the codes
+# don't work", "in case my codes are rejected").
+_FAIL_COND_BEFORE = re.compile(r"\b(?:if|whether|unless|in\s+case)\b[^,;]{0,80}$")
+_FAIL_SENTENCES = re.compile(r"[.!?;]+(?=\s|$)|[\n\r。！？；]+")
+_CODES_FAIL_ZH = re.compile(
+    r"(?:恢复码|恢復碼|恢复代码|备用码|备份码|リカバリーコード|復旧コード|回復コード)"
+    r"[^。！？\n]{0,12}(?:无效|無效|不能用|不可用|用不了|不行|错误|錯誤|被拒|无法使用|無法使用|"
+    r"使えな|無効|通らな)"
+)
+
+
+def says_recovery_codes_fail(text: str | None) -> bool:
+    """True when the reporter says their recovery codes do not work.
+
+    Rejected, "invalid", "already used", "none of my codes work", and PyPI's own
+    "You have not generated account recovery codes". Why it matters: the answer must not
+    suggest the codes again (docs/situations.md). Conditions ("if the codes do not
+    work") are not reports. Codes of the authenticator itself (TOTP, 2FA codes) are the
+    2FA, not recovery codes.
+    """
+    if not isinstance(text, str) or not text:
+        return False
+    try:
+        t = _prepare(text)
+        if not t.isascii() and _CODES_FAIL_ZH.search(t):
+            return True
+        if "code" not in t:
+            return False
+        loose = "recovery" in t or "backup" in t
+        for sentence in _FAIL_SENTENCES.split(t):
+            if "code" not in sentence and not (
+                loose and ("they" in sentence or "them" in sentence or "it" in sentence)
+            ):
+                continue
+            for m in _CODES_FAIL.finditer(sentence):
+                named = m.group(0)
+                if not loose and "recovery" not in named and "backup" not in named:
+                    continue
+                if "code" not in named and "code" not in sentence[: m.start()]:
+                    continue  # "they don't work" with no codes earlier in the sentence
+                if _FAIL_COND_BEFORE.search(sentence, max(0, m.start() - 80), m.start()):
+                    continue
+                return True
+        return False
+    except Exception as exc:  # pragma: no cover - user text must never crash a delivery
+        log.warning("says_recovery_codes_fail failed: %s", type(exc).__name__)
+        return False
+
+
+# ---------------------------------------------------------------------------------------
+# Topics: what else a request is about (docs/situations.md, "Topics")
+
+Topic = Literal[
+    "compromised", "deletion", "testpypi", "new_device", "unverified_email", "refiling",
+    "non_english",
+]  # fmt: skip
+
+_TOPIC_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # Hijacked, taken over, suspended or frozen by PyPI ("account suspended / out of
+    # compliance" notices). A stolen *phone* is a lost device, not a compromise.
+    ("compromised", re.compile(
+        r"\b(?:hack(?:ed|er|ers)|hijack\w*|compromised|taken\s+over|take\s?over|"
+        r"unauthori[sz]ed\s+(?:access|log\s?ins?|sign[- ]?ins?|changes?|uploads?|releases?)|"
+        r"out\s+of\s+compliance|(?:account|profile)\s+(?:\w+\s+){0,3}?(?:suspended|frozen|"
+        r"stolen)|(?:suspended|frozen)\s+(?:my\s+|the\s+)?(?:pypi\s+)?account|"
+        r"account\s+suspension|someone\s+(?:else\s+)?(?:has\s+)?(?:changed|logged|accessed|"
+        r"gained|took|stole|is\s+using|uploaded|published)|malicious\s+(?:release|upload|"
+        r"version|package|code|actor)|attackers?)\b")),
+    # The account (not a project) should go away.
+    ("deletion", re.compile(
+        r"\b(?:delet\w*|remov\w*|clos(?:e|ing)|terminat\w*|eras\w*|get\s+rid\s+of)\s+"
+        r"(?:of\s+)?(?:(?:my|the|this|that|our|both|these|those|it|an?)\s+)?"
+        r"(?:(?:old|pypi|test\s?pypi|user|personal|unused|duplicate|second|other|former)\s+)*"
+        r"(?:accounts?|profile|user\s+account)\b(?!\s+(?:settings|page|recovery))|"
+        r"\baccount\s+(?:deletion|removal|closure)\b|"
+        r"\b(?:want|like|wish|need|ask)\s+(?:\w+\s+){0,3}?(?:it|them|the\s+account)\s+"
+        r"(?:to\s+be\s+)?(?:deleted|removed)\b")),
+    # PyPI mails an "unrecognized login" / new-device confirmation link.
+    ("new_device", re.compile(
+        r"\bunrecogni[sz]ed\s+(?:\w+\s+)?(?:log\s?in|device|sign[- ]?in|browser)|"
+        r"\b(?:confirm|verify|authori[sz]e|approve)\s+(?:(?:the|this|a|my|that|your)\s+)?"
+        r"(?:new\s+)?(?:device|log\s?in|sign[- ]?in|browser|location)\b|"
+        r"\b(?:new\s+)?(?:device|log\s?in|browser)\s+(?:verification|confirmation)|"
+        r"\bnew\s+device\s+(?:\w+\s+){0,4}?(?:e-?mail|mail|link|confirm\w*|verif\w*)")),
+    # The address on the account was never verified.
+    ("unverified_email", re.compile(
+        r"\bunverified\b|\b(?:not|never|wasn't|isn't|hasn't|haven't)\s+(?:been\s+|yet\s+)?"
+        r"(?:verified|confirmed)|\bno\s+verified\s+(?:e-?mail|address)|"
+        r"\b(?:verify|confirm|validate)\s+(?:my|the|this|that)\s+(?:e-?mail|address|account)"
+        r"(?!\s+(?:and|before))|"
+        r"\b(?:verification|activation)\s+(?:e-?mail|mail|link)\s+(?:\w+\s+){0,3}?"
+        r"(?:never|not|didn't|did\s+not|no)\b")),
+    # A repeat of an earlier request.
+    ("refiling", re.compile(
+        r"(?<![\w&/])#\d{3,6}\b|github\.com/pypi/support/issues/\d+|"
+        r"\b(?:previous|earlier|prior|original|old|last|first|other|former)\s+"
+        r"(?:issue|request|ticket|recovery\s+request|account\s+recovery\s+request)s?\b|"
+        r"\bre-?(?:open\w*|fil\w*|submit\w*|post\w*)\b|\bresubmit\w*|"
+        r"\b(?:submit\w*|fil(?:e|ed|ing)|open(?:ed|ing)?|creat\w*|post\w*|request\w*|"
+        r"asking)\s+(?:\w+\s+){0,3}?(?:again|a\s+second\s+time|anew)\b|"
+        r"\b(?:issue|request|ticket)\s+(?:\w+\s+){0,3}?(?:was|got|has\s+been|had\s+been)\s+"
+        r"(?:\w+\s+)?closed|\balready\s+(?:opened|filed|submitted|created|made)\s+"
+        r"(?:an?\s+|one\s+)?(?:issue|request|ticket)")),
+)  # fmt: skip
+_TESTPYPI_RE = re.compile(r"\btest[\s.-]?py\s?pi\b|\btest\.pypi\.org")
+
+# Function words: English against the languages seen in pypi/support (French, Spanish,
+# Portuguese, German, Italian). Ambiguous ones ("a", "no", "de" in names) are left out.
+_EN_WORDS = frozenset(
+    "the and i my to of is it in have not for that with was can this but me be on am "
+    "an are i'm i've don't do lost access account email phone please you".split()
+)
+_OTHER_WORDS = frozenset(
+    "je le la les mon ma mes des du et est pas pour que une avec compte mais ne sur j'ai "
+    "suis ai perdu accès el los las mi mis y es con por para cuenta pero tengo acceso "
+    "perdí correo os meu minha uma conta mas não tenho perdi ich und der die das mein "
+    "meine nicht ist ein eine mit zu konto habe auf für kein il mio mia sono ho non".split()
+)
+_WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def _mostly_not_english(t: str) -> bool:
+    """True when the (lower-cased) text is mostly another language.
+
+    Non-Latin letters (CJK, Cyrillic, Arabic...) are weighed per character against Latin
+    letters (a CJK character carries about a word); Latin-script text is judged by its
+    function words.
+    """
+    latin = other = 0
+    for ch in t:
+        if ch.isalpha():
+            if ord(ch) < 0x250:
+                latin += 1
+            else:
+                other += 1
+    if other and other * 3 > latin:
+        return True
+    if not latin:
+        return False
+    en = fo = 0
+    for w in _WORD_RE.findall(t):
+        if w in _EN_WORDS:
+            en += 1
+        elif w in _OTHER_WORDS:
+            fo += 1
+    return fo >= 3 and fo > 2 * en
+
+
+def detect_topics(
+    text: str | None, *, title: str | None = None, test_pypi: bool = False
+) -> tuple[str, ...]:
+    """What else the request is about, as a sorted tuple of ``Topic`` values.
+
+    ``text`` is the reporter's own words (the reason); ``title`` is the issue title,
+    which counts for ``testpypi`` only ("TestPyPI account recovery"); ``test_pypi`` is
+    ``UsernameResult.test_pypi`` (the username field named test.pypi.org). Pure and never
+    raises: on an internal error it returns the topics found until then.
+    """
+    found: set[str] = set()
+    try:
+        if test_pypi:
+            found.add("testpypi")
+        if isinstance(title, str) and _TESTPYPI_RE.search(title.lower()):
+            found.add("testpypi")
+        if not isinstance(text, str) or not text.strip():
+            return tuple(sorted(found))
+        raw = text[:_MAX_CHARS]
+        low = raw.lower().replace("’", "'")
+        if _TESTPYPI_RE.search(low):
+            found.add("testpypi")
+        t = _prepare(raw)
+        for name, pattern in _TOPIC_RES:
+            if name == "refiling":
+                hit = pattern.search(low)  # before URLs become "link"
+            else:
+                hit = pattern.search(t)
+            if hit is not None:
+                found.add(name)
+        if _mostly_not_english(t):
+            found.add("non_english")
+    except Exception as exc:  # pragma: no cover - user text must never crash a delivery
+        log.warning("detect_topics failed: %s", type(exc).__name__)
+    return tuple(sorted(found))

@@ -1,0 +1,125 @@
+"""says_recovery_codes_fail and detect_topics: exact values on real-shaped phrasings
+(docs/situations.md defines both), exclusivity with mentions_having_recovery_codes, and
+totality on arbitrary text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recovery_bot.reason import (
+    detect_topics,
+    mentions_having_recovery_codes,
+    says_recovery_codes_fail,
+)
+
+CODES_FAIL: list[tuple[str | None, bool]] = [
+    ("Recovery codes: I have them but they don't work", True),
+    ("I have the recovery codes but they don't work", True),
+    ("I tried using my recovery codes but PyPI says they are invalid.", True),
+    ("My recovery codes don't work.", True),
+    ("The recovery codes I saved are rejected.", True),
+    ("PyPI says: You have not generated account recovery codes.", True),
+    ("None of my codes work. I saved the recovery codes in a file in 2023.", True),
+    ("It says the recovery code has already been used", True),
+    ("When I enter a recovery code I get 'Invalid recovery code'.", True),
+    ("I tried my backup codes with no luck", True),
+    ("I have my recovery codes, but every one is rejected", True),
+    ("恢复码无效", True),
+    # Conditions, other codes, never generated: not a report of failing codes.
+    ("If the recovery codes don't work I will write again", False),
+    ("I still have my recovery codes", False),
+    ("The authenticator codes are not working anymore and I don't have recovery codes.", False),
+    ("The 2FA codes from my app are not accepted and I have no recovery codes", False),
+    ("I never generated recovery codes", False),
+    ("The TOTP codes are rejected.", False),
+    ("", False),
+    (None, False),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CODES_FAIL)
+def test_says_recovery_codes_fail(text: str | None, expected: bool) -> None:
+    assert says_recovery_codes_fail(text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), CODES_FAIL)
+def test_failing_codes_are_never_codes_you_have(text: str | None, expected: bool) -> None:
+    if expected:
+        assert mentions_having_recovery_codes(text) is False
+
+
+TOPICS: list[tuple[str | None, str | None, bool, tuple[str, ...]]] = [
+    # text, title, test_pypi flag, expected
+    (
+        "My account was hacked and someone uploaded a malicious release",
+        None,
+        False,
+        ("compromised",),
+    ),
+    (
+        "My PyPI account shows 'account suspended' and I don't know why",
+        None,
+        False,
+        ("compromised",),
+    ),
+    ("Please delete my account, I lost the 2FA device", None, False, ("deletion",)),
+    ("I want to delete my project", None, False, ()),
+    (
+        "PyPI asks me to confirm a new device by e-mail, the mail never arrives",
+        None,
+        False,
+        ("new_device",),
+    ),
+    ("I get an 'unrecognized login' e-mail link that expires", None, False, ("new_device",)),
+    (
+        "My email address is unverified so the password reset does not work",
+        None,
+        False,
+        ("unverified_email",),
+    ),
+    ("This repeats #1234, which was closed", None, False, ("refiling",)),
+    ("My previous request was closed without an answer", None, False, ("refiling",)),
+    ("I lost my phone", None, False, ()),
+    ("I lost my phone", "TestPyPI account recovery", False, ("testpypi",)),
+    ("I lost my phone", None, True, ("testpypi",)),
+    ("My account on test.pypi.org has 2FA and I lost the phone", None, False, ("testpypi",)),
+    (
+        "J'ai perdu mon téléphone et je ne peux pas accéder à mon compte",
+        None,
+        False,
+        ("non_english",),
+    ),
+    ("我的手机丢了，无法登录PyPI账户", None, False, ("non_english",)),
+    ("スマホを紛失したため、二段階認証ができません。", None, False, ("non_english",)),
+    (
+        "I lost my phone (我的手机丢了) and my Google Authenticator with it, please help",
+        None,
+        False,
+        (),
+    ),
+    (
+        "My account was hacked; please delete it. I want the account to be deleted.",
+        None,
+        False,
+        ("compromised", "deletion"),
+    ),
+    ("", None, False, ()),
+    (None, None, False, ()),
+]
+
+
+@pytest.mark.parametrize(("text", "title", "test_pypi", "expected"), TOPICS)
+def test_detect_topics(
+    text: str | None, title: str | None, test_pypi: bool, expected: tuple[str, ...]
+) -> None:
+    assert detect_topics(text, title=title, test_pypi=test_pypi) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.none(), st.text(max_size=300)), st.one_of(st.none(), st.text(max_size=80)))
+def test_topic_functions_never_raise(text: str | None, title: str | None) -> None:
+    topics = detect_topics(text, title=title)
+    assert list(topics) == sorted(set(topics))
+    assert not (says_recovery_codes_fail(text) and mentions_having_recovery_codes(text))
