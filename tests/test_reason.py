@@ -220,6 +220,21 @@ LOST_2FA: list[tuple[str | None, str]] = [
 
 # The mailbox on file is unreachable: closed, expired domain, former employer, typo.
 LOST_EMAIL: list[tuple[str | None, str]] = [
+    # A quoted form option is no statement (#8910); PyPI's "unrecognized device" check is
+    # not a new phone.
+    (
+        "Lost access to email address. I DO HAVE ACCESS to recovery-codes - but the form "
+        'requires me to check the "2FA codes lost" checkbox. Even using the recovery codes '
+        'sends a confirmation-email due to "new/unrecognized device".',
+        "lost_email",
+    ),
+    # Not knowing the address on the account: the reset mail cannot reach them, and the
+    # admins' way forward is the lost-e-mail one (write to support from an address you
+    # have). Real: #5909 "I forgot my password and email address", #10173.
+    ("I can't remember which email address I used", "lost_email"),
+    ("I don't remember which email I used, and I don't remember my password.", "lost_email"),
+    ("I forgot my password and email address to this account.", "lost_email"),
+    ("We cannot log in as the associated recovery address is unknown.", "lost_email"),
     ("I no longer have access to the email address associated with my account.", "lost_email"),
     ("My old work email was deactivated when I left the company.", "lost_email"),
     ("I registered with my university email, which was closed after I graduated.", "lost_email"),
@@ -391,6 +406,18 @@ BOTH: list[tuple[str | None, str]] = [
 # Password/username only, deletion, compromise, third-party accounts, unverified e-mail, vague.
 UNCLEAR: list[tuple[str | None, str]] = [
     ("I forgot my password.", "unclear"),
+    # "..., but not my TestPyPI account (which uses the same e-mail)": the e-mail is not
+    # what is missing (#7561).
+    (
+        "I was able to gain access to my PyPI account, but not my corresponding TestPyPI "
+        "account (which uses the same username/email).",
+        "unclear",
+    ),
+    # PyPI's pasted notice in a fenced block is not the reporter's words (#10173).
+    (
+        "```\nYou can trust new devices by using a security device as your 2FA method.\n```",
+        "unclear",
+    ),
     ("forgot my username", "unclear"),
     ("Please delete my account.", "unclear"),
     ("My account was hacked.", "unclear"),
@@ -423,7 +450,6 @@ UNCLEAR: list[tuple[str | None, str]] = [
     ("My email address was never verified so I can't reset the password.", "unclear"),
     ("I no longer have my phone number", "unclear"),
     ("I can't log in because I forgot my password.", "unclear"),
-    ("I can't remember which email address I used", "unclear"),
     ("I lost access to my PyPI account, which is registered with alice@example.com.", "unclear"),
     ("I want to recover access to my account.", "unclear"),
     ("account recovery", "unclear"),
@@ -476,7 +502,6 @@ UNCLEAR: list[tuple[str | None, str]] = [
     ("Someone else registered my project name.", "unclear"),
     ("I'm getting 'invalid credentials' when I log in", "unclear"),
     ("The email verification link is expired.", "unclear"),
-    ("I don't remember which email I used, and I don't remember my password.", "unclear"),
     ("I want to add a second email address", "unclear"),
     (
         "Please unlock my account, I set up two-factor and everything works but login fails",

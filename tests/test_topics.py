@@ -27,6 +27,15 @@ CODES_FAIL: list[tuple[str | None, bool]] = [
     ("I tried my backup codes with no luck", True),
     ("I have my recovery codes, but every one is rejected", True),
     ("恢复码无效", True),
+    # Real shapes: #8404 (no apostrophes), #4559 (tried ... invalid), #358 (an error after
+    # "Login with Recovery code").
+    ("And also i cant use recovery codes, because they dont work", True),
+    ("I have already tried using my recovery codes but all come back as invalid.", True),
+    (
+        'When I press "Login with Recovery code" button, I get taken back to login page with '
+        'this error: "Invalid or expired two factor login."',
+        True,
+    ),
     # Conditions, other codes, never generated: not a report of failing codes.
     ("If the recovery codes don't work I will write again", False),
     ("I still have my recovery codes", False),
@@ -42,6 +51,26 @@ CODES_FAIL: list[tuple[str | None, bool]] = [
 @pytest.mark.parametrize(("text", "expected"), CODES_FAIL)
 def test_says_recovery_codes_fail(text: str | None, expected: bool) -> None:
     assert says_recovery_codes_fail(text) is expected
+
+
+HAVE_CODES: list[tuple[str, bool]] = [
+    # Codes accepted, then PyPI's new-device e-mail check blocks (#8886, #10617, #8910):
+    # the codes are held, they do not fail.
+    (
+        "I can't use the recovery codes because when i try to it says unrecognized device "
+        "and i cant access my email for the link.",
+        True,
+    ),
+    ("Even when I use recovery code or 2FA I need to confirm via email.", True),
+    ("NOTE: I DO HAVE ACCESS to recovery-codes - but the form made me tick the box.", True),
+    ("I lost my recovery codes and the new device e-mail never arrives.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HAVE_CODES)
+def test_having_codes_real_shapes(text: str, expected: bool) -> None:
+    assert mentions_having_recovery_codes(text) is expected
+    assert says_recovery_codes_fail(text) is False
 
 
 @pytest.mark.parametrize(("text", "expected"), CODES_FAIL)
@@ -104,6 +133,45 @@ TOPICS: list[tuple[str | None, str | None, bool, tuple[str, ...]]] = [
         None,
         False,
         ("compromised", "deletion"),
+    ),
+    # The new-device and unverified topics need the mailbox: with it lost, neither
+    # (#8910, #11610).
+    (
+        "Lost access to email address. Using the recovery codes sends a confirmation e-mail "
+        'due to "new/unrecognized device".',
+        None,
+        False,
+        (),
+    ),
+    (
+        "lost access to email address. I can't login as it wants to validate my email",
+        None,
+        False,
+        (),
+    ),
+    # An earlier issue: the old repository's links count (#1893); a companion request for
+    # the other site does not (#6066).
+    (
+        "I asked for this in https://github.com/pypa/pypi-support/issues/1564, but only PyPI "
+        "was recovered, not TestPyPI.",
+        None,
+        False,
+        ("refiling", "testpypi"),
+    ),
+    (
+        "A distinct recovery request for test.pypi.org. The partner request: "
+        "https://github.com/pypi/support/issues/5813 was resolved.",
+        None,
+        False,
+        ("testpypi",),
+    ),
+    # TestPyPI only beside a locked pypi.org account (#2127, #3523).
+    (
+        "I had generated recovery codes for test PyPI but not PyPI. I therefore do not have "
+        "access to my account at pypi.org",
+        None,
+        False,
+        (),
     ),
     ("", None, False, ()),
     (None, None, False, ()),

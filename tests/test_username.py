@@ -165,6 +165,10 @@ CASES: list[tuple[str, str | None, str | None, str | None]] = [
     ("U07-link-same-name-case", "[Alice](https://pypi.org/user/alice/)", "alice", OK),
     ("U07-link-url-text", "[https://pypi.org/user/bob/](https://pypi.org/user/bob/)", "bob", OK),
     ("U07-link-prose-text", "[my profile](https://pypi.org/user/bob/)", "bob", OK),
+    ("U16-redacted", "Redacted", None, "unknown"),
+    # U14 variant: the site named after the name (#9574 "amotl @ TestPyPI")
+    ("U14-at-testpypi", "amotl @ TestPyPI", "amotl", OK),
+    ("U14-on-pypi-org", "alice on pypi.org", "alice", OK),
     # U17/U18/U19 GitHub login, misspelled or differently-cased name: kept as typed
     ("U17-github-login", "alice-gh", "alice-gh", OK),
     ("U19-case-kept", "AlIcE", "AlIcE", OK),

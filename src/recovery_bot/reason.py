@@ -119,6 +119,14 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:e-?mail|mail|address)(?:\s+address)?"),
     _Rule("skip", r"(?:e-?mail|contact|reach|write\s+to)\s+me\b|ip\s+address|"
           r"(?:home|postal|mailing)\s+address|api\s+tokens?|trusted\s+publish\w*"),
+    # PyPI's new-device check ("unrecognized login", "confirm this new device") is about
+    # the e-mail link, not about a changed phone.
+    _Rule("skip", r"(?:new\s*/\s*|new\s+or\s+(?:previously\s+)?)?unrecogni[sz]ed\s+"
+          r"(?:devices?|browsers?|log\s?ins?|sign[- ]?ins?|locations?)|"
+          r"(?:confirm|verify|approve|authori[sz]e|trust)\s+(?:(?:the|this|a|my|that|any)\s+)?"
+          r"new\s+(?:devices?|log\s?ins?|browsers?|locations?)|"
+          r"new\s+(?:devices?|log\s?ins?|browsers?)\s+(?:verification|confirmation|check|"
+          r"e-?mails?|links?)"),
     # PyPI has no SMS 2FA: a phone *number* is not the authenticator.
     _Rule("block", r"(?:phone|mobile|cell|telephone)\s+numbers?"),
     # --- Somebody else's account: an ownership question, never a recovery -------------
@@ -228,6 +236,12 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("loss", r"wiped|erased|formatted|factory[-\s]?reset|reset|reinstall\w*|"
           r"re-install\w*|uninstall\w*|removed|cleared|restored", allowed=_TD, prefer="before"),
     _Rule("loss", r"deleted|gone|vanished|disappeared", prefer="before"),
+    # "I forgot my e-mail address", "the associated address is unknown": the reporter
+    # cannot say where the reset mail would go, so it cannot reach them.
+    _Rule("loss", r"forg[oe]t+(?:en)?|(?:don't|do\s+not|can't|cannot|can\s+not)\s+"
+          r"(?:remember|recall|know)(?:\s+(?:which|what))?",
+          allowed=_E, window=4, negatable=False),
+    _Rule("loss", r"unknown", allowed=_E, prefer="before", window=3, negatable=False),
     _Rule("loss", r"expired|expire|expiring|lapsed|lapse|not\s+renew\w*|didn't\s+renew\w*|"
           r"did\s+not\s+renew\w*|let\s+(?:\w+\s+){0,3}?(?:lapse|expire|go)",
           allowed=_E, prefer="before"),
@@ -452,6 +466,10 @@ def _rules_at(sentence: str, pos: int) -> re.Pattern[str] | None:
 
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_FENCED = re.compile(r"```.*?(?:```|\Z)", re.S)
+# A form option quoted as the name of a box ('I had to tick the "2FA codes lost"
+# checkbox'): a reference to the form, not a statement.
+_QUOTED_BOX = re.compile(r"\"[^\"\n]{1,80}\"\s+(?:check\s?-?box(?:es)?|box(?:es)?|option)\b")
 _SPACES = re.compile(r"[^\S\n\r]+")
 _NO_RESPONSE = re.compile(r"_no response_", re.I)
 _URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
@@ -492,6 +510,8 @@ def _prepare(text: str) -> str:
     if "<!--" in t:
         t = _HTML_COMMENT.sub(" ", t)
     t = t.replace("’", "'").replace("‘", "'").replace("`", " ").replace("*", " ").lower()
+    if "box" in t or "option" in t:
+        t = _QUOTED_BOX.sub(" box ", t)
     t = _SPACES.sub(" ", t)  # one kind of space: see _prefixes
     if "_no response_" in t:
         t = _NO_RESPONSE.sub(" ", t)
@@ -551,6 +571,11 @@ def classify_reason(text: str | None) -> ReasonClass:
 
 
 def _classify(text: str) -> ReasonClass:
+    if "```" in text:
+        # A fenced block is pasted output (PyPI's own notices, logs), not the reporter's
+        # words: "you can trust new devices ... by using a security device as your 2FA
+        # method" says nothing about what they lost.
+        text = _FENCED.sub(" ", text)
     t = _prepare(text)
     tally = {EMAIL: _Tally(), TFA: _Tally()}
     email_mentioned = False
@@ -573,7 +598,12 @@ def _classify(text: str) -> ReasonClass:
             and _ELLIPTIC_NOT.match(clause) is not None
             and not any(it.rule.kind in ("loss", "ok", "negloss") for it in items)
         ):
+            # "..., but not my TestPyPI account (which uses the same e-mail)": only the
+            # topics before the first other noun are what is "not" there.
+            first_block = blocks[0].start if blocks else len(clause)
             for tp in topics:
+                if tp.start > first_block:
+                    break
                 tally[TFA if tp.rule.topic == DEVICE else tp.rule.topic or EMAIL].strong += 1
         for cue in items:
             kind = cue.rule.kind
@@ -751,7 +781,7 @@ def _fallback(clause: str, cue: _Item, kinds: set[str | None], previous: str | N
 # Recovery codes
 
 
-_CODES = r"(?:(?:2fa|pypi|account|totp|two[-\s]factor)\s+)?(?:recovery|backup|back-up)\s+codes?"
+_CODES = r"(?:(?:2fa|pypi|account|totp|two[-\s]factor)\s+)?(?:recovery|backup|back-up)[\s-]codes?"
 _CODES_LOOSE = rf"(?:{_CODES}|codes)"
 # Words that may stand between "have" and "recovery codes" without changing the meaning.
 _FILLER = (
@@ -800,6 +830,18 @@ _CODES_LOSS_AFTER = re.compile(
     r"former|previous|anymore|any\s+more|can't\s+find|cannot\s+find|misplaced|crashed|"
     r"reset|returned|don't\s+have|do\s+not\s+have|no\s+access)\b"
 )
+# "Even when I use a recovery code I need to confirm via e-mail", "I can't use the
+# recovery codes because it says unrecognized device": the codes are accepted, and PyPI's
+# new-device check (which codes never skip) is what blocks. Codes held, not failing.
+_CODES_THEN_DEVICE_CHECK = re.compile(
+    rf"\b{_CODES}\b[^.!?\n]{{0,100}}?\b(?:unrecogni[sz]ed|new\s*(?:/\s*\w+\s+)?devices?|"
+    r"confirm\w*[\s-](?:\w+\s+){0,2}?(?:via|by|through|with|per)\s+e-?mail|"
+    r"confirmation[\s-]+(?:e-?mails?|links?)|(?:validate|verify|confirm)\s+(?:my|the)\s+e-?mail|"
+    r"e-?mail\s+(?:confirmation|verification))"
+)
+_CODES_LOST_BEFORE = re.compile(
+    r"\b(?:lost|lose|no|without|never|don't\s+have|do\s+not\s+have)\s+(?:\w+\s+){0,3}$"
+)
 _CODE_CLAUSE_SPLIT = re.compile(
     r"[.!?;]+(?=\s|$)|[\n\r]+|[。！？；]|\b(?:but|however|although|though|whereas)\b"
 )
@@ -825,6 +867,13 @@ def mentions_having_recovery_codes(text: str | None) -> bool:
                 return True
         if "code" not in t:
             return False
+        for sentence in _FAIL_SENTENCES.split(t):
+            if "code" in sentence:
+                m = _CODES_THEN_DEVICE_CHECK.search(sentence)
+                if m is not None and not _CODES_LOST_BEFORE.search(
+                    sentence, max(0, m.start() - 40), m.start()
+                ):
+                    return True
         pattern = _HAVE_CODES_LOOSE if ("recovery" in t or "backup" in t) else _HAVE_CODES
         for clause in _CODE_CLAUSE_SPLIT.split(t):
             if not clause or "code" not in clause:
@@ -881,8 +930,9 @@ _FAIL_CODES = (
     r"(?:\w+\s+)?codes?|they|them|it|each\s+one|every\s+one)"
 )
 _FAIL_CUE = (
-    r"(?:(?:don't|doesn't|didn't|won't|wouldn't|do\s+not|does\s+not|did\s+not|will\s+not|"
-    r"would\s+not|no\s+longer|never|not|aren't|isn't|weren't|wasn't)\s+(?:\w+\s+){0,2}?"
+    r"(?:(?:don't|doesn't|didn't|won't|wouldn't|dont|doesnt|didnt|wont|do\s+not|does\s+not|"
+    r"did\s+not|will\s+not|would\s+not|no\s+longer|never|not|aren't|isn't|weren't|wasn't)"
+    r"\s+(?:\w+\s+){0,2}?"
     r"(?:work\w*|accept\w*|valid|succeed\w*|recogni[sz]ed)"
     r"|(?:is|are|was|were|got|get|been|being|gets)\s+(?:\w+\s+){0,2}?(?:rejected|invalid|"
     r"refused|declined|incorrect|wrong|expired|already\s+(?:been\s+)?used|used\s+up)"
@@ -898,15 +948,18 @@ _CODES_FAIL = re.compile(
     r"(?:work\w*|accept\w*|valid|succeed\w*|help\w*)"
     # PyPI's own messages: "Invalid recovery code", "You have not generated account
     # recovery codes", "recovery code has been used".
-    rf"|\binvalid\s+(?:\w+\s+)?(?:recovery|backup)\s+codes?"
+    rf"|\binvalid\s+(?:\w+\s+)?(?:recovery|backup)[\s-]codes?"
     r"|\b(?:you|user)\s+(?:have\s+not|haven't|has\s+not|hasn't|did\s+not|didn't|never)\s+"
     r"(?:\w+\s+)?generated\s+(?:any\s+)?(?:account\s+)?recovery\s+codes?"
     r"|\b(?:recovery|backup)\s+codes?\s+(?:has|have)\s+(?:already\s+)?been\s+used"
-    # "I tried (using) my recovery codes, (but) with no success / without luck / in vain".
-    r"|\btried\s+(?:\w+\s+){0,3}?(?:recovery|backup)\s+codes?\b[^.!?\n]{0,60}?"
+    # "I tried (using) my recovery codes, (but) with no success / all come back as
+    # invalid", 'when I press "Login with recovery code" I get this error'.
+    r"|\b(?:tried|try|trying|use|using|used|enter\w*|log\s?in\s+with|sign\s?in\s+with|"
+    r"logging\s+in\s+with|signing\s+in\s+with|press\w*|click\w*)\s+(?:\w+\s+){0,3}?"
+    r"(?:recovery|backup)[\s-]codes?\b[^.!?\n]{0,100}?"
     r"\b(?:no\s+(?:luck|success)|without\s+(?:any\s+)?(?:luck|success)|in\s+vain|"
     r"unsuccessful\w*|to\s+no\s+avail|nothing\s+work\w*|didn't\s+work|did\s+not\s+work|"
-    r"not\s+work\w*|error)"
+    r"not\s+work\w*|errors?|invalid|rejected|expired|not\s+accepted|fail\w*)\b"
 )
 # In the same sentence before the failure: a condition, not a report ("if the codes
 # don't work", "in case my codes are rejected").
@@ -1002,7 +1055,7 @@ _TOPIC_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:never|not|didn't|did\s+not|no)\b")),
     # A repeat of an earlier request.
     ("refiling", re.compile(
-        r"(?<![\w&/])#\d{3,6}\b|github\.com/pypi/support/issues/\d+|"
+        r"(?<![\w&/])#\d{3,6}\b|github\.com/pypa?/(?:pypi-)?support/issues/\d+|"
         r"\b(?:previous|earlier|prior|original|old|last|first|other|former)\s+"
         r"(?:issue|request|ticket|recovery\s+request|account\s+recovery\s+request)s?\b|"
         r"\bre-?(?:open\w*|fil\w*|submit\w*|post\w*)\b|\bresubmit\w*|"
@@ -1013,6 +1066,18 @@ _TOPIC_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:an?\s+|one\s+)?(?:issue|request|ticket)")),
 )  # fmt: skip
 _TESTPYPI_RE = re.compile(r"\btest[\s.-]?py\s?pi\b|\btest\.pypi\.org")
+# TestPyPI named only beside a locked pypi.org account ("codes for TestPyPI but not
+# PyPI", "no access to my account at pypi.org", "log into production").
+_PROD_LOCKED = re.compile(
+    r"(?:\bnot|n't|\bno|\bnever|\blost|\blocked\s+out|\bunable|\bcannot)\b[^.!?\n]{0,50}"
+    r"(?<!test\.)\bpypi\.org\b|\bproduction\b|\bbut\s+not\s+(?:on\s+|for\s+)?(?:the\s+)?"
+    r"(?:real\s+|regular\s+|main\s+)?pypi\b(?!\.)"
+)
+# An earlier issue named as a separate, companion request is not a repeat of this one.
+_NOT_A_REPEAT = re.compile(
+    r"\b(?:distinct|separate|partner|companion|sibling|parallel)\s+"
+    r"(?:\w+\s+)?(?:request|issue|ticket)"
+)
 
 # Function words: English against the languages seen in pypi/support (French, Spanish,
 # Portuguese, German, Italian). Ambiguous ones ("a", "no", "de" in names) are left out.
@@ -1057,14 +1122,21 @@ def _mostly_not_english(t: str) -> bool:
 
 
 def detect_topics(
-    text: str | None, *, title: str | None = None, test_pypi: bool = False
+    text: str | None,
+    *,
+    title: str | None = None,
+    test_pypi: bool = False,
+    reason: ReasonClass | None = None,
 ) -> tuple[str, ...]:
     """What else the request is about, as a sorted tuple of ``Topic`` values.
 
     ``text`` is the reporter's own words (the reason); ``title`` is the issue title,
     which counts for ``testpypi`` only ("TestPyPI account recovery"); ``test_pypi`` is
-    ``UsernameResult.test_pypi`` (the username field named test.pypi.org). Pure and never
-    raises: on an internal error it returns the topics found until then.
+    ``UsernameResult.test_pypi`` (the username field named test.pypi.org). ``reason`` is
+    ``classify_reason`` of the same text when the caller has it (computed otherwise):
+    ``new_device`` and ``unverified_email`` need the mailbox to still be theirs, so a
+    lost e-mail (``lost_email``, ``both``) rules them out. Pure and never raises: on an
+    internal error it returns the topics found until then.
     """
     found: set[str] = set()
     try:
@@ -1076,16 +1148,23 @@ def detect_topics(
             return tuple(sorted(found))
         raw = text[:_MAX_CHARS]
         low = raw.lower().replace("’", "'")
-        if _TESTPYPI_RE.search(low):
+        if _TESTPYPI_RE.search(low) and not _PROD_LOCKED.search(low):
             found.add("testpypi")
         t = _prepare(raw)
         for name, pattern in _TOPIC_RES:
             if name == "refiling":
                 hit = pattern.search(low)  # before URLs become "link"
+                if hit is not None and _NOT_A_REPEAT.search(low):
+                    hit = None
             else:
                 hit = pattern.search(t)
             if hit is not None:
                 found.add(name)
+        if found & {"new_device", "unverified_email"}:
+            if reason is None:
+                reason = classify_reason(raw)
+            if reason in ("lost_email", "both"):
+                found -= {"new_device", "unverified_email"}
         if _mostly_not_english(t):
             found.add("non_english")
     except Exception as exc:  # pragma: no cover - user text must never crash a delivery

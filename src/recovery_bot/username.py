@@ -110,6 +110,11 @@ _HEDGE = re.compile(
     r"likely\s+|it'?s\s+|it\s+is\s+|should\s+be\s+)",
     re.I,
 )
+# "alice @ TestPyPI", "alice on pypi.org", "alice at test.pypi.org": the site, not a
+# second name (a space before it, so "alice@pypi.org" stays an address).
+_TRAILING_SITE = re.compile(
+    rf"(?<=\S)\s+(?:@|on|at|in|for)\s+(?:the\s+)?(?P<site>{_PYPI_WORD})(?:\s+site)?\W*$", re.I
+)
 _TRAILING_HEDGE = re.compile(
     r"(?<=\S)\s+(?:i\s+think|i\s+guess|i\s+believe|probably|maybe|perhaps)\W*$", re.I
 )
@@ -128,6 +133,8 @@ _NONANSWER_EXACT = frozenset(
         "unknown", "n/a", "n.a", "n.a.", "none", "nil", "idk", "dunno", "forgot",
         "forgotten", "unsure", "not sure", "no idea", "-", "--", "---", "?", "??", "???",
         "...", "…", "—", "–", "tbd",
+        # A name withheld on purpose is no answer either: the admins still need it.
+        "redacted", "[redacted]", "<redacted>", "withheld", "hidden",
     }
 )  # fmt: skip
 # ... and values that mean the field was left unfilled (GitHub's empty-field marker).
@@ -236,6 +243,10 @@ def _peel(value: str) -> tuple[str, bool]:
             s = _HEDGE.sub("", s, count=1)
         if " " in s:
             s = _TRAILING_HEDGE.sub("", s, count=1)
+            m = _TRAILING_SITE.search(s)
+            if m is not None:
+                test = test or _MENTIONS_TEST.search(m.group("site")) is not None
+                s = s[: m.start()]
         s = s.strip(_QUOTE_CHARS).strip(_EDGE_CHARS)
         if len(s) >= 2 and _BRACKET_PAIRS.get(s[0]) == s[-1]:
             s = s[1:-1]
