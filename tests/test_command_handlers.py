@@ -291,7 +291,7 @@ async def test_reply_contact_support_posts_the_text_and_waits_on_the_reporter(en
     cid = await env.comment(n, "/reply contact-support")
     reply = (
         "Hi @reporter, thanks for your patience. To go on, please send an e-mail to "
-        "admin@pypi.org **from the address you'd like on the account**, and include a link "
+        "support@pypi.org **from the address you'd like on the account**, and include a link "
         f"to this issue ({URL}) so we can match the two. {NO_ADDRESSES} We'll take it from "
         "there once your message arrives." + marker("reply contact-support")
     )

@@ -68,14 +68,14 @@ def tagged(text: str, name: str) -> str:
 
 CONTACT_SUPPORT = (
     "Hi @octocat, thanks for your patience. To go on, please send an e-mail to "
-    "admin@pypi.org **from the address you'd like on the account**, and include a link to "
+    "support@pypi.org **from the address you'd like on the account**, and include a link to "
     f"this issue ({URL}) so we can match the two. Please don't post e-mail addresses or "
     "other personal details here: this issue is public. We'll take it from there once your "
     "message arrives."
 )
 CONFIRM_EMAIL = (
     "Hi @octocat, so we can confirm the request comes from you, please send an e-mail to "
-    "admin@pypi.org **from the address already on file for the account `alice`**, with a "
+    "support@pypi.org **from the address already on file for the account `alice`**, with a "
     f"link to this issue ({URL}). Please don't post e-mail addresses or other personal "
     "details here: this issue is public."
 )
@@ -142,10 +142,10 @@ SNOOZE_7D = (
 AWAIT = "awaiting response"
 SNOOZED = "sla: snoozed"
 ALLOWED = (
-    "`email address posted`, `has recovery codes`, `lost 2fa`, `lost email`, "
-    "`needs more info`, `no projects`, `username not found`, `awaiting response`, "
-    "`security issue`, `unverified email`, `test pypi issue`, `typo email`, `duplicate`, "
-    "`status: awaiting response`"
+    "`confirmation email not received`, `email address posted`, `has recovery codes`, "
+    "`lost 2fa`, `lost email`, `needs more info`, `no projects`, `security issue`, "
+    "`test pypi issue`, `unverified email`, `username not found`, `awaiting response`, "
+    "`typo email`, `duplicate`, `status: awaiting response`"
 )
 CLOSE_USAGE = "Usage: `/close [completed|not-planned|non-response|duplicate #N]`"
 

@@ -4,6 +4,11 @@ Starts the local GitHub and PyPI stand-ins (the same fakes the tests use) and th
 webhook server on 127.0.0.1, sends each sample delivery from ``fixtures/deliveries``
 as a real signed HTTP request, waits until the journal is drained, and prints what the
 bot did to each issue. Nothing leaves the machine.
+
+Before the deliveries, "GitHub" gets a small backlog (older requests still waiting, and
+a few answered recently) and the bot runs one real sweep over it, as a server does at
+start-up: that is how the bot measures the queue, so every comment in the demo shows the
+reporter's place in it, as it would on pypi/support.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import secrets
 import sys
 import tempfile
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -70,6 +76,36 @@ def seed_issue(fake: Any, payload: dict[str, Any]) -> None:
         fake.issue(REPO, number)["title"] = iss["title"]
 
 
+#: The demo backlog: requests still waiting (days before the first sample) and requests
+#: a maintainer answered recently (days from filing to the first reply). Their median,
+#: 5 days, is the "typical wait" the comments quote.
+BACKLOG_WAITING_DAYS = (2, 3, 5, 8, 9, 12, 15)
+BACKLOG_ANSWERED_AFTER = (3, 4, 5, 6, 8)
+BACKLOG_BODY = (
+    "### PyPI Username\n\n`backlog-{n}`\n\n### Reason for request\n\nLost 2FA "
+    "authentication app\n\n### Recovery Codes\n\n- [x] I never generated or have lost "
+    "access to the recovery codes for my account\n\n### Code of Conduct\n\n- [x] I agree "
+    "to follow the PSF Code of Conduct\n\n### Acknowledgement\n\n- [x] I understand that "
+    "it may take a significant amount of time to process my account recovery request."
+)
+
+
+def seed_backlog(fake: Any, first_sample: datetime, now: datetime) -> None:
+    """Older requests on the fake, so the sweep has a queue to measure."""
+    for i, days in enumerate(BACKLOG_WAITING_DAYS):
+        fake.add_issue(REPO, title="Account recovery request", body=BACKLOG_BODY.format(n=i),
+                       user=f"waiting{i}", labels=["account-recovery"], number=12000 + i,
+                       created_at=first_sample - timedelta(days=days))
+    for i, wait in enumerate(BACKLOG_ANSWERED_AFTER):
+        filed = now - timedelta(days=20 - i)
+        fake.add_issue(REPO, title="Account recovery request", body=BACKLOG_BODY.format(n=i),
+                       user=f"answered{i}", labels=["account-recovery"], number=12100 + i,
+                       created_at=filed, state="closed", closed_at=filed + timedelta(days=wait),
+                       closed_by="maintainer1")
+        fake.add_comment(REPO, 12100 + i, body="Your 2FA has been reset.", user="maintainer1",
+                         author_association="MEMBER", created_at=filed + timedelta(days=wait))
+
+
 async def run(folder: Path, db_path: str, out: TextIO, config: Any) -> dict[int, dict[str, Any]]:
     """Run the sandbox; returns {issue number: {"labels", "comments"}} for tests."""
     from recovery_bot.github import TokenAuth
@@ -103,6 +139,21 @@ async def run(folder: Path, db_path: str, out: TextIO, config: Any) -> dict[int,
     bot = app[BOT_KEY]
     print(f"sandbox: bot on {url}, GitHub stand-in {fake_gh.url}, PyPI stand-in "
           f"{fake_pypi.url}, journal {db_path}", file=out)
+    now = datetime.now(UTC)
+    first_sample = min(
+        datetime.fromisoformat(p["issue"]["created_at"].replace("Z", "+00:00"))
+        for _, p in samples
+    )
+    seed_backlog(fake_gh, first_sample, now)
+    from recovery_bot.queue import get_state
+    from recovery_bot.sweep import run_sweep
+
+    await run_sweep(bot, now=now, dry_run=False)
+    state = get_state(bot, REPO, "account-recovery")
+    if state is not None:
+        wait = state.typical_wait_days
+        print(f"sandbox: swept the backlog: {len(state.waiting)} requests waiting, typical "
+              f"first reply {'unknown' if wait is None else f'{wait:g} days'}", file=out)
     touched: list[int] = []
     try:
         async with aiohttp.ClientSession() as http:
