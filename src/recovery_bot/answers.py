@@ -324,7 +324,12 @@ def _username_unknown(r: Reader, support: str) -> str:
 
 
 def _unclear(r: Reader, support: str) -> str:
-    del r, support
+    del support
+    if REASON_HEADING in r.empty_required:
+        return (
+            "**What happens next.** That depends on what you lost; once the reason says "
+            "so, I'll update this comment with the next step."
+        )
     return (
         "**What happens next.** A PyPI admin will read your reason and tell you the next "
         "step here. It depends on which access you no longer have: the account's e-mail "
@@ -346,9 +351,10 @@ def _compromised(r: Reader, support: str, security: str) -> str:
 def _deletion(r: Reader, support: str) -> str:
     del r, support
     return (
-        "**About deleting the account.** The PyPI admins don't delete accounts for their "
-        "owners: you keep control of your own account. They help you get access back "
-        "(below), and you can then delete it yourself in your account settings."
+        "**About deleting the account.** The PyPI admins don't delete accounts on their "
+        "owners' behalf, so that you stay in control of your own account: they help you "
+        "get access back (below), and you can then delete the account yourself in your "
+        "account settings."
     )
 
 

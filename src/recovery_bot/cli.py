@@ -66,10 +66,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     facts = gather_facts(
         body, title=args.title, labels=args.label or (), form_label=config.labels.form
     )
-    if facts.lookup_name and not args.offline:
+    if facts.pypi_lookup_name and not args.offline:
         pypi_url = args.pypi_url or os.environ.get("PYPI_URL") or "https://pypi.org"
         user = asyncio.run(
-            _lookup(facts.lookup_name, pypi_url, config.pypi.timeout.total_seconds())
+            _lookup(facts.pypi_lookup_name, pypi_url, config.pypi.timeout.total_seconds())
         )
         facts = with_lookup(facts, user)
     plan = decide(facts, config)

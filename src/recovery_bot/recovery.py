@@ -70,6 +70,12 @@ class Facts:
         up, put into a URL or quoted in a comment."""
         return self.username if self.username_problem is None else None
 
+    @property
+    def pypi_lookup_name(self) -> str | None:
+        """The name to look up on pypi.org: none for a TestPyPI account, whose name
+        pypi.org knows nothing about (a "not found" there would be noise)."""
+        return None if "testpypi" in self.topics else self.lookup_name
+
 
 def gather_facts(
     body: str | None, *, title: str | None = None, labels: Iterable[str] = (),
@@ -186,7 +192,7 @@ def _free_text(parsed: ParsedForm) -> str:
 def with_lookup(facts: Facts, user: PyPIUser | None) -> Facts:
     """Fold a PyPI lookup into the facts. ``unknown`` keeps ``username_exists`` None:
     the bot never reports "not found" unless PyPI said so."""
-    if user is None or facts.lookup_name is None:
+    if user is None or facts.pypi_lookup_name is None:
         return facts
     if user.status == "found":
         return dataclasses.replace(
@@ -305,7 +311,7 @@ def decide_labels(facts: Facts, labels: LabelsConfig) -> tuple[tuple[str, ...], 
         return (), ()
     # An unknown lookup must not remove a "username not found" set by an earlier,
     # definite answer: only a fresh answer may change it.
-    keep_unknown = facts.lookup_name is not None and facts.username_exists is None
+    keep_unknown = facts.pypi_lookup_name is not None and facts.username_exists is None
     remove = tuple(
         sorted(
             lbl
