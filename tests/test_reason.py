@@ -220,6 +220,14 @@ LOST_2FA: list[tuple[str | None, str]] = [
 
 # The mailbox on file is unreachable: closed, expired domain, former employer, typo.
 LOST_EMAIL: list[tuple[str | None, str]] = [
+    # The device-confirmation mail never comes: the e-mail problem, never lost 2FA
+    # (#10660, #10986, the issue's "PyPI asks me to confirm a new device by e-mail").
+    (
+        "password reset emails arrive at this same address without issue, but the "
+        "unrecognized-login confirmation email never arrives, even after checking spam.",
+        "lost_email",
+    ),
+    ("PyPI asks me to confirm a new device by e-mail, but the e-mail never arrives.", "lost_email"),
     # A quoted form option is no statement (#8910); PyPI's "unrecognized device" check is
     # not a new phone.
     (
@@ -368,6 +376,7 @@ LOST_EMAIL: list[tuple[str | None, str]] = [
 
 # Both sides clearly lost.
 BOTH: list[tuple[str | None, str]] = [
+    ("I have lost the email address and possibly also the 2FA app token.", "both"),
     ("I lost my phone and my email account is closed.", "both"),
     ("I lost access to both my email and my 2FA device.", "both"),
     ("I no longer have access to the email or the authenticator.", "both"),
@@ -406,6 +415,36 @@ BOTH: list[tuple[str | None, str]] = [
 # Password/username only, deletion, compromise, third-party accounts, unverified e-mail, vague.
 UNCLEAR: list[tuple[str | None, str]] = [
     ("I forgot my password.", "unclear"),
+    # An unverified address is there, just unconfirmed (#10555, #8105); "do not work" is
+    # not "I do not work there".
+    ("Email is unverified, so reset password requests do not work.", "unclear"),
+    (
+        "I cannot access my account because my email was not verified on account creation.",
+        "unclear",
+    ),
+    # "that" as a conjunction, "no user found": no pronoun reaching back (#7906, #9144).
+    (
+        'I created new user with my email id, but when I tried to login it says "No user found '
+        'with that username"',
+        "unclear",
+    ),
+    (
+        "With help from support@pypi.org, we found that we have an old PyPI organization coupled "
+        "to the account.",
+        "unclear",
+    ),
+    # Someone else in the organisation created the account (#11245).
+    (
+        "Someone from our organisation used this email to create the account and later left "
+        "the organisation without sharing details.",
+        "unclear",
+    ),
+    # PyPI's device notice pasted without saying the mail is missing: nothing lost (#8246).
+    (
+        "Unrecognized device\nWe did not recognize this device. Please check your email for a "
+        "login confirmation link.",
+        "unclear",
+    ),
     # "..., but not my TestPyPI account (which uses the same e-mail)": the e-mail is not
     # what is missing (#7561).
     (

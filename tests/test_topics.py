@@ -173,6 +173,48 @@ TOPICS: list[tuple[str | None, str | None, bool, tuple[str, ...]]] = [
         False,
         (),
     ),
+    # The device check: stuck at it (mail missing or not said to have come) is the topic;
+    # past it (received, clicked) is not (#8246, #12168).
+    (
+        "Unrecognized device\nWe did not recognize this device. Please check your email for a "
+        "login confirmation link.",
+        None,
+        False,
+        ("new_device",),
+    ),
+    (
+        "I tried to log in from a new device. I received the 'Unrecognized login' email and "
+        "clicked the link, then: 'Your account has been suspended.'",
+        None,
+        False,
+        ("compromised",),
+    ),
+    # PyPI's breached-password block is no takeover (#8286, #11379, #7374).
+    (
+        "Registered with unverified email address and password was compromised",
+        None,
+        False,
+        ("unverified_email",),
+    ),
+    (
+        'Login failed: "This password appears in a security breach or has been compromised". '
+        "So no verified recovery email nor 2FA configured.",
+        None,
+        False,
+        ("unverified_email",),
+    ),
+    (
+        "I have never verified my e-mail. I only want to delete my entire account.",
+        None,
+        False,
+        ("deletion", "unverified_email"),
+    ),
+    (
+        "The person did not verify the email, so we cannot reset the password.",
+        None,
+        False,
+        ("unverified_email",),
+    ),
     ("", None, False, ()),
     (None, None, False, ()),
 ]

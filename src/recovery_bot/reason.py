@@ -96,6 +96,7 @@ class _Rule:
     negatable: bool = True  # False when the cue already contains its own negation
     both_sides: bool = True  # False: the topic must be on the ``prefer`` side
     cjk: bool = False  # no \b word boundaries around CJK text
+    pronoun: bool = True  # may reach the previous topic through "it", "which", "this"
 
 
 # The rule table. Order matters: at each position the first rule that matches wins, so
@@ -119,6 +120,17 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:e-?mail|mail|address)(?:\s+address)?"),
     _Rule("skip", r"(?:e-?mail|contact|reach|write\s+to)\s+me\b|ip\s+address|"
           r"(?:home|postal|mailing)\s+address|api\s+tokens?|trusted\s+publish\w*"),
+    # "my e-mail was never verified", "unverified address": the mailbox is there, PyPI
+    # just never had it confirmed; no cue may read it as lost.
+    _Rule("block", r"(?:e-?mail(?:\s+address)?|address)\s+(?:(?:is|was|has|had|have)\s+)?"
+          r"(?:not|never|isn't|wasn't|hasn't|hadn't|haven't)\s+(?:been\s+|yet\s+)?(?:verified|"
+          r"confirmed|validated|activated|authenticated)(?:\s+yet)?|unverified\s+"
+          r"(?:e-?mail(?:\s+address)?|address)|(?:e-?mail(?:\s+address)?|address)\s+"
+          r"(?:is|was)\s+unverified"),
+    # Logging in "from a new device / computer" is what triggers PyPI's device check,
+    # not a replaced phone.
+    _Rule("skip", r"(?:from|on|using|with)\s+(?:a\s+|my\s+|the\s+)?new\s+(?:devices?|computers?|"
+          r"laptops?|browsers?|machines?|pcs?|locations?)"),
     # PyPI's new-device check ("unrecognized login", "confirm this new device") is about
     # the e-mail link, not about a changed phone.
     _Rule("skip", r"(?:new\s*/\s*|new\s+or\s+(?:previously\s+)?)?unrecogni[sz]ed\s+"
@@ -127,6 +139,7 @@ _RULES: tuple[_Rule, ...] = (
           r"new\s+(?:devices?|log\s?ins?|browsers?|locations?)|"
           r"new\s+(?:devices?|log\s?ins?|browsers?)\s+(?:verification|confirmation|check|"
           r"e-?mails?|links?)"),
+    _Rule("skip", r"(?:without|with\s+no)\s+(?:any\s+)?(?:issues?|problems?|trouble|delay)"),
     # PyPI has no SMS 2FA: a phone *number* is not the authenticator.
     _Rule("block", r"(?:phone|mobile|cell|telephone)\s+numbers?"),
     # --- Somebody else's account: an ownership question, never a recovery -------------
@@ -138,6 +151,10 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("third", r"(?:he|she|they)\s+(?:has\s+|have\s+|had\s+)?(?:left|quit)\s+"
           r"(?:the\s+|our\s+)?(?:company|organi[sz]ation|team|project|job)"),
     _Rule("third", r"passed\s+away|deceased|on\s+behalf\s+of"),
+    # "Someone from our organisation created the account (and left)".
+    _Rule("third", r"(?:someone|somebody|a\s+person|a\s+member|an\s+employee)\s+"
+          r"(?:from|in|of|at)\s+(?:our|the|my)\s+(?:organi[sz]ation|company|team|group|lab|"
+          r"department)"),
     # --- Objects that stop a cue from reaching a topic further away --------------------
     _Rule("block", r"(?:(?:2fa|backup|recovery)\s+)?(?:recovery|backup)\s+(?:codes?|keys?)"),
     _Rule("block", r"passwords?|username|user\s+name|(?:pypi\s+)?account|projects?|"
@@ -148,8 +165,10 @@ _RULES: tuple[_Rule, ...] = (
           r"university|uni|school|college|organi[sz]ation|org|firm|workplace|institution|"
           r"institute|lab|position|role|academia|employment)",
           allowed=_E, prefer="before", implied=EMAIL, weak=True),
-    _Rule("loss", r"(?:no\s+longer|not\s+anymore|don't|do\s+not)\s+(?:work|study|employed|"
-          r"working|studying|affiliated)(?:\s+(?:at|for|with|by|there))?|graduated|"
+    # "I no longer work there" (not "the reset requests do not work": a preposition or
+    # "anymore" must follow "work"/"study").
+    _Rule("loss", r"(?:no\s+longer|not\s+anymore|don't|do\s+not)\s+(?:(?:work|study|working|"
+          r"studying)\s+(?:at|for|with|by|there|in|anymore)|employed|affiliated)|graduated|"
           r"(?:changed|switched|lost)\s+(?:my\s+)?(?:jobs?|employers?|companies|schools?)|"
           r"(?:former|previous|ex-?|old)\s+"
           r"(?:employer|job|company|university|school|college|workplace|institution)",
@@ -225,7 +244,8 @@ _RULES: tuple[_Rule, ...] = (
           topic=DEVICE),
     # --- Loss cues ---------------------------------------------------------------------
     # "my old work e-mail", "the authenticator on my previous phone".
-    _Rule("loss", r"old|former|previous|ex|outdated|obsolete", window=3, both_sides=False),
+    _Rule("loss", r"old|former|previous|ex|outdated|obsolete", window=3, both_sides=False,
+          pronoun=False),
     _Rule("loss", r"lost(?:\s+access(?:\s+to)?)?|lose|losing|loss\s+of|misplaced|missing|"
           r"can't\s+find|cannot\s+find|perdi|perdí|perdeu|perdido|perdida"),
     _Rule("loss", r"stolen|stole|theft|robbed|pickpocketed|roubad[oa]|roubaram|robad[oa]|"
@@ -240,8 +260,9 @@ _RULES: tuple[_Rule, ...] = (
     # cannot say where the reset mail would go, so it cannot reach them.
     _Rule("loss", r"forg[oe]t+(?:en)?|(?:don't|do\s+not|can't|cannot|can\s+not)\s+"
           r"(?:remember|recall|know)(?:\s+(?:which|what))?",
-          allowed=_E, window=4, negatable=False),
-    _Rule("loss", r"unknown", allowed=_E, prefer="before", window=3, negatable=False),
+          allowed=_E, window=4, negatable=False, both_sides=False, pronoun=False),
+    _Rule("loss", r"unknown", allowed=_E, prefer="before", window=3, negatable=False,
+          both_sides=False, pronoun=False),
     _Rule("loss", r"expired|expire|expiring|lapsed|lapse|not\s+renew\w*|didn't\s+renew\w*|"
           r"did\s+not\s+renew\w*|let\s+(?:\w+\s+){0,3}?(?:lapse|expire|go)",
           allowed=_E, prefer="before"),
@@ -292,7 +313,7 @@ _RULES: tuple[_Rule, ...] = (
           r"doble\s+factor|dos\s+factores|dos\s+pasos", topic=TFA),
     # "no authenticator", "without my phone": a loss of what directly follows, and a
     # negator for a cue right after it ("no" before "access" is handled above).
-    _Rule("negloss", r"no|without|sem|sin", window=2, both_sides=False),
+    _Rule("negloss", r"no|without|sem|sin", window=2, both_sides=False, pronoun=False),
     # --- Negators (flip the cue right after them) --------------------------------------
     _Rule("neg", r"not|never|nor|neither|cannot|(?:do|did|does|have|has|had|is|are|was|"
           r"were|ca|could|wo|would|should|must|ai)n't|dont|didnt|doesnt|"
@@ -481,6 +502,7 @@ _SENTENCE_SPLIT = re.compile(r"[.!?;]+(?=\s|$)|[\n\r。！？；，、]+")
 # Words allowed between two coordinated topics ("my e-mail and my 2FA app").
 _CONNECT_RE = re.compile(
     r"(?:[\s,/&+]|\b(?:and|or|nor|as\s+well\s+as|plus|also|both|either|neither|my|the|"
+    r"possibly|probably|maybe|perhaps|"
     r"our|its|their|to|access|even|along\s+with|together\s+with|with)\b|[和与及跟也]|以及|还有)*$"
 )
 # "locked out of my account due to 2FA": the cause after a blocking object still counts.
@@ -560,11 +582,19 @@ class _Item:
 
 
 def classify_reason(text: str | None) -> ReasonClass:
-    """Which access the opener lost, judged from the "Reason for request" text."""
+    """Which access the opener lost, judged from the "Reason for request" text.
+
+    PyPI's new-device e-mail that does not come through (``_new_device_blocked``) is the
+    e-mail problem (``lost_email``) when nothing else is lost: that is how the admins
+    handle it (ADMIN-REPLIES 3.6), and it is never a 2FA loss.
+    """
     if not isinstance(text, str) or not text.strip():
         return "unclear"
     try:
-        return _classify(text)
+        found = _classify(text)
+        if found == "unclear" and _new_device_blocked(_prepare(text), stated=True):
+            return "lost_email"
+        return found
     except Exception as exc:  # pragma: no cover - user text must never crash a delivery
         log.warning("classify_reason failed: %s", type(exc).__name__)
         return "unclear"
@@ -764,7 +794,12 @@ def _fallback(clause: str, cue: _Item, kinds: set[str | None], previous: str | N
     some cues imply their topic ("a typo when I registered", "I left the company")."""
     rule = cue.rule
     lo, hi = max(0, cue.start - 24), min(len(clause), cue.end + 24)
-    if previous is not None and previous in rule.allowed and _PRONOUN_RE.search(clause, lo, hi):
+    if (
+        previous is not None
+        and rule.pronoun
+        and previous in rule.allowed
+        and _PRONOUN_RE.search(clause, lo, hi)
+    ):
         return [previous]
     if rule.implied is not None:
         if rule.implied == EMAIL and rule.allowed == _E and not rule.weak:
@@ -1033,24 +1068,24 @@ _TOPIC_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("deletion", re.compile(
         r"\b(?:delet\w*|remov\w*|clos(?:e|ing)|terminat\w*|eras\w*|get\s+rid\s+of)\s+"
         r"(?:of\s+)?(?:(?:my|the|this|that|our|both|these|those|it|an?)\s+)?"
-        r"(?:(?:old|pypi|test\s?pypi|user|personal|unused|duplicate|second|other|former)\s+)*"
+        r"(?:(?:old|pypi|test\s?pypi|user|personal|unused|duplicate|second|other|former|entire|"
+        r"whole|own)\s+)*"
         r"(?:accounts?|profile|user\s+account)\b(?!\s+(?:settings|page|recovery))|"
         r"\baccount\s+(?:deletion|removal|closure)\b|"
         r"\b(?:want|like|wish|need|ask)\s+(?:\w+\s+){0,3}?(?:it|them|the\s+account)\s+"
         r"(?:to\s+be\s+)?(?:deleted|removed)\b")),
-    # PyPI mails an "unrecognized login" / new-device confirmation link.
-    ("new_device", re.compile(
-        r"\bunrecogni[sz]ed\s+(?:\w+\s+)?(?:log\s?in|device|sign[- ]?in|browser)|"
-        r"\b(?:confirm|verify|authori[sz]e|approve)\s+(?:(?:the|this|a|my|that|your)\s+)?"
-        r"(?:new\s+)?(?:device|log\s?in|sign[- ]?in|browser|location)\b|"
-        r"\b(?:new\s+)?(?:device|log\s?in|browser)\s+(?:verification|confirmation)|"
-        r"\bnew\s+device\s+(?:\w+\s+){0,4}?(?:e-?mail|mail|link|confirm\w*|verif\w*)")),
     # The address on the account was never verified.
     ("unverified_email", re.compile(
         r"\bunverified\b|\b(?:not|never|wasn't|isn't|hasn't|haven't)\s+(?:been\s+|yet\s+)?"
-        r"(?:verified|confirmed)|\bno\s+verified\s+(?:e-?mail|address)|"
+        r"(?:verified|confirmed|validated|activated|authenticated)|\bno\s+verified\s+"
+        r"(?:\w+\s+)?(?:e-?mail|address)|\b(?:didn't|did\s+not|never)\s+verif(?:y|ied)\s+"
+        r"(?:the|my|their|his|her|our|its)\s+(?:e-?mail|address)|"
+        r"\bnever\s+(?:finali[sz]ed|completed|finished)\s+"
+        r"(?:the\s+|my\s+)?(?:registration|sign[- ]?up|verification)|"
         r"\b(?:verify|confirm|validate)\s+(?:my|the|this|that)\s+(?:e-?mail|address|account)"
-        r"(?!\s+(?:and|before))|"
+        r"(?!\s+(?:and|before))")),
+    # Weaker: a sign-up verification mail that never came (unless it is the device mail).
+    ("unverified_email?", re.compile(
         r"\b(?:verification|activation)\s+(?:e-?mail|mail|link)\s+(?:\w+\s+){0,3}?"
         r"(?:never|not|didn't|did\s+not|no)\b")),
     # A repeat of an earlier request.
@@ -1073,6 +1108,58 @@ _PROD_LOCKED = re.compile(
     r"(?<!test\.)\bpypi\.org\b|\bproduction\b|\bbut\s+not\s+(?:on\s+|for\s+)?(?:the\s+)?"
     r"(?:real\s+|regular\s+|main\s+)?pypi\b(?!\.)"
 )
+# PyPI's breached-password block ("This password appears in a security breach or has
+# been compromised") is a password to change, not a taken-over account (ADMIN-REPLIES
+# 3.7): removed before looking for a compromise.
+_BREACHED_PASSWORD = re.compile(
+    r"\bpasswords?\s+(?:\w+\s+){0,6}?(?:compromised|breach\w*|leak\w*|pwned)\b"
+    r"(?:\s+or\s+(?:has\s+been\s+|was\s+|is\s+)?(?:compromised|leaked|breached)\b)?|"
+    r"\b(?:compromised|breached|leaked|pwned)\s+passwords?\b|\bsecurity\s+breach\b"
+)
+# PyPI's new-device check: "Please confirm this login ... a new or previously
+# unrecognized device ... check your email for a login confirmation link".
+_ND_MENTION = re.compile(
+    r"\bunrecogni[sz]ed\b|\bconfirm\s+this\s+log\s?in\b|\blog\s?in[\s-]confirmation\b|"
+    r"\b(?:confirm|verify|approve|authori[sz]e)\s+(?:(?:the|this|a|my|that|your)\s+)?"
+    r"(?:new\s+)?(?:device|log\s?in|sign[- ]?in|browser|location)\b|"
+    r"\bdevice\s+(?:verification|confirmation)|"
+    r"\bnew\s+devices?\b[^.!?\n]{0,60}\b(?:e-?mail|mail|link|confirm\w*|verif\w*)|"
+    r"\b(?:e-?mail|mail|link|confirm\w*|verif\w*)\b[^.!?\n]{0,60}\bnew\s+devices?\b"
+)
+# ... and that mail does not come through.
+_ND_BLOCKED = re.compile(
+    r"\bnever\s+(?:\w+\s+)?(?:arriv\w*|receiv\w*|c[ao]me?s?|gets?|got|shows?\s+up|showed\s+up)|"
+    r"\b(?:don't|do\s+not|didn't|did\s+not|doesn't|does\s+not|haven't|have\s+not|hasn't|"
+    r"not|can't|cannot|can\s+not|unable\s+to|no)\s+(?:\w+\s+){0,2}?(?:receiv\w*|get|getting|"
+    r"arriv\w*|com(?:e|ing)|deliver\w*|see|find|confirm|click)|"
+    r"\bnothing\s+(?:arrives|arrived|comes|came)|\b(?:link|token)\s+(?:\w+\s+)?(?:is\s+|was\s+)?"
+    r"(?:invalid|expired)"
+)
+# ... or it did: "I received the 'Unrecognized login' e-mail", "after clicking the link".
+_ND_RECEIVED = re.compile(
+    r"\b(?:i|which\s+i|after|and)\s+(?:have\s+|had\s+)?(?:received|got|clicked|clicking|opened|"
+    r"followed)\b"
+)
+
+
+def _new_device_blocked(t: str, *, stated: bool = False) -> bool:
+    """PyPI asks to confirm a new device by e-mail and the reporter is stuck there
+    (prepared text).
+
+    ``stated``: only when they say the mail does not come through (that is the e-mail
+    problem). Otherwise a device check that is reported and not said to have arrived
+    counts too (the topic: "click the link, check spam"); a reporter who got the mail
+    and clicked it is past the check.
+    """
+    if not ("unrecogni" in t or "device" in t or "confirm" in t or "verif" in t):
+        return False
+    if _ND_MENTION.search(t) is None:
+        return False
+    if _ND_BLOCKED.search(t) is not None:
+        return True
+    return not stated and _ND_RECEIVED.search(t) is None
+
+
 # An earlier issue named as a separate, companion request is not a repeat of this one.
 _NOT_A_REPEAT = re.compile(
     r"\b(?:distinct|separate|partner|companion|sibling|parallel)\s+"
@@ -1122,21 +1209,17 @@ def _mostly_not_english(t: str) -> bool:
 
 
 def detect_topics(
-    text: str | None,
-    *,
-    title: str | None = None,
-    test_pypi: bool = False,
-    reason: ReasonClass | None = None,
+    text: str | None, *, title: str | None = None, test_pypi: bool = False
 ) -> tuple[str, ...]:
     """What else the request is about, as a sorted tuple of ``Topic`` values.
 
     ``text`` is the reporter's own words (the reason); ``title`` is the issue title,
     which counts for ``testpypi`` only ("TestPyPI account recovery"); ``test_pypi`` is
-    ``UsernameResult.test_pypi`` (the username field named test.pypi.org). ``reason`` is
-    ``classify_reason`` of the same text when the caller has it (computed otherwise):
-    ``new_device`` and ``unverified_email`` need the mailbox to still be theirs, so a
-    lost e-mail (``lost_email``, ``both``) rules them out. Pure and never raises: on an
-    internal error it returns the topics found until then.
+    ``UsernameResult.test_pypi`` (the username field named test.pypi.org).
+    ``new_device`` and ``unverified_email`` need the mailbox to still be theirs: when the
+    text itself says the mailbox is lost (the classifier without the device-mail rule),
+    neither is reported. Pure and never raises: on an internal error it returns the
+    topics found until then.
     """
     found: set[str] = set()
     try:
@@ -1156,15 +1239,21 @@ def detect_topics(
                 hit = pattern.search(low)  # before URLs become "link"
                 if hit is not None and _NOT_A_REPEAT.search(low):
                     hit = None
+            elif name == "compromised":
+                hit = pattern.search(_BREACHED_PASSWORD.sub(" ", t) if "pass" in t else t)
+            elif name == "unverified_email?":
+                if "unverified_email" in found or _ND_MENTION.search(t) is not None:
+                    continue
+                hit = pattern.search(t)
+                name = "unverified_email"
             else:
                 hit = pattern.search(t)
             if hit is not None:
                 found.add(name)
-        if found & {"new_device", "unverified_email"}:
-            if reason is None:
-                reason = classify_reason(raw)
-            if reason in ("lost_email", "both"):
-                found -= {"new_device", "unverified_email"}
+        if _new_device_blocked(t):
+            found.add("new_device")
+        if found & {"new_device", "unverified_email"} and _classify(raw) in ("lost_email", "both"):
+            found -= {"new_device", "unverified_email"}
         if _mostly_not_english(t):
             found.add("non_english")
     except Exception as exc:  # pragma: no cover - user text must never crash a delivery
