@@ -409,6 +409,55 @@ async def test_assign_me_and_another_user(env: Env) -> None:
     ]
 
 
+async def test_assign_someone_github_ignores_is_confused_not_thumbs_up(env: Env) -> None:
+    # GitHub's "add assignees" answers 201 and silently drops logins that cannot be
+    # assigned; the returned issue is the only sign. Issue #11 item 8.
+    n = env.issue()
+    cid = await env.comment(n, "/assign @everyone")
+    reply = (
+        "@maintainer1 sorry, GitHub did not assign `everyone`: only people with access to "
+        "this repository can be assigned." + marker("reply cmd:error")
+    )
+    assert env.assignees(n) == []
+    assert env.bot_replies(n) == [reply]
+    assert env.reactions(n, cid) == [(BOT, "confused")]
+    assert env.writes() == [
+        ("POST", f"/issues/{n}/assignees", {"assignees": ["everyone"]}),
+        ("POST", f"/issues/{n}/comments", {"body": reply}),
+        ok_reaction(cid, "confused"),
+    ]
+
+
+async def test_assign_names_only_the_logins_github_dropped(env: Env) -> None:
+    n = env.issue()
+    cid = await env.comment(n, "/assign me @reporter @admin1")
+    assert env.assignees(n) == ["maintainer1", "admin1"]
+    assert env.bot_replies(n) == [
+        "@maintainer1 sorry, GitHub did not assign `reporter`: only people with access to "
+        "this repository can be assigned." + marker("reply cmd:error")
+    ]
+    assert env.reactions(n, cid) == [(BOT, "confused")]
+
+
+async def test_retried_ignored_assign_says_it_once(env: Env) -> None:
+    n = env.issue()
+    c = env.github.add_comment(REPO, n, body="/assign @everyone", user="maintainer1",
+                               author_association="COLLABORATOR")
+    env.github.fail("POST", f"/repos/{REPO}/issues/comments/*/reactions", status=422)
+    payload = env.github.webhook_payload("issue_comment", "created", REPO, n,
+                                         comment_id=c["id"])
+    await env.deliver("issue_comment", payload, wait=False)
+    for _ in range(500):
+        if env.bot.journal.counts().get("failed"):
+            break
+        await asyncio.sleep(0.01)
+    assert len(env.bot_replies(n)) == 1  # posted before the reaction failed
+    env.clock.now += timedelta(hours=1)  # the retry is due
+    await env.bot.wait_idle(10)
+    assert len(env.bot_replies(n)) == 1
+    assert env.reactions(n, c["id"]) == [(BOT, "confused")]
+
+
 async def test_unassign_names_one_person(env: Env) -> None:
     n = env.issue(assignees=("maintainer1", "admin1"))
     cid = await env.comment(n, "/unassign @admin1")
