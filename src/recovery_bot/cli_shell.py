@@ -57,7 +57,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", default=None, help="SQLite file (default: a temporary one)")
     p.set_defaults(func=cmd_demo)
 
-    for module in ("recovery_bot.sla_cli", "recovery_bot.digest_cli", "recovery_bot.action"):
+    for module in ("recovery_bot.sla_cli", "recovery_bot.digest_cli", "recovery_bot.action",
+                   "recovery_bot.sandbox_cli"):
         with contextlib.suppress(ModuleNotFoundError):
             importlib.import_module(module).add_commands(sub)
 
