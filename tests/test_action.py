@@ -322,3 +322,28 @@ def test_action_config_defaults_and_missing_repository() -> None:
     assert config.bot.login == "github-actions[bot]"
     with pytest.raises(ConfigError, match="GITHUB_REPOSITORY"):
         action_config(None, {})
+
+
+async def test_json_logs_one_object_a_line_with_the_delivery_fields(
+    fakes: tuple[FakeGitHub, FakePyPI], tmp_path: Path
+) -> None:
+    gh, pypi = fakes
+    payload = dict(load_samples(default_fixtures())[0])["03-username-not-found"]
+    seed_issue(gh, payload)
+    env = actions_env(gh, pypi, "issues", write_event(tmp_path, payload))
+    code, out, err = await run_subprocess(env, "--log-format", "json")
+    assert code == 0, err
+    records = [json.loads(line) for line in err.splitlines()]  # every line is one object
+    [done] = [r for r in records if "outcome" in r]
+    assert {k: done[k] for k in ("level", "delivery", "event", "issue", "outcome")} == {
+        "level": "INFO", "delivery": "actions-run-1234-1", "event": "issues.opened",
+        "issue": 12403, "outcome": "applied",
+    }
+    assert done["time"].endswith("Z") and done["message"].startswith("delivery=actions-run")
+    assert out.startswith("issues.opened pypi/support#12403: applied")
+
+    # Plain stays the default: the same run again prints text lines, no JSON.
+    code, _, err = await run_subprocess(env)
+    assert code == 0
+    assert err and not any(line.startswith("{") for line in err.splitlines())
+    assert " INFO recovery_bot.action delivery=actions-run-1234-1 event=issues.opened " in err

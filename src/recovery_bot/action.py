@@ -251,6 +251,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
              "$GITHUB_REPOSITORY with comments by github-actions[bot])",
     )
     p.add_argument("--dry-run", action="store_true", help="print the writes, make none")
+    from recovery_bot.cli_shell import add_log_format
+
+    add_log_format(p)
     p.set_defaults(func=cmd_action)
 
 
