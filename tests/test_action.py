@@ -347,3 +347,25 @@ async def test_json_logs_one_object_a_line_with_the_delivery_fields(
     assert code == 0
     assert err and not any(line.startswith("{") for line in err.splitlines())
     assert " INFO recovery_bot.action delivery=actions-run-1234-1 event=issues.opened " in err
+
+
+async def test_app_credentials_in_a_workflow_find_the_installation_by_repository(
+    fake_github_app: FakeGitHub, github_app_key: tuple[str, str], tmp_path: Path
+) -> None:
+    """Workflow payloads carry no installation: with App credentials (to comment as the
+    App) the installation is looked up for the repository, as the sweep does."""
+    _, users = load_samples(default_fixtures())
+    payload = dict(load_samples(default_fixtures())[0])["01-complete-lost-2fa"]
+    payload = {k: v for k, v in payload.items() if k != "installation"}
+    seed_issue(fake_github_app, payload)
+    config = parse_config({"repositories": [REPO]})
+    async with FakePyPI(users) as pypi:
+        env = actions_env(fake_github_app, pypi, "issues", write_event(tmp_path, payload))
+        del env["GITHUB_TOKEN"]
+        env.update({"GITHUB_APP_ID": "424242", "GITHUB_PRIVATE_KEY": github_app_key[0]})
+        result = await run_action(config, env)
+    assert result.lines == [f"issues.opened {REPO}#12401: applied (add labels ['lost 2fa'])"]
+    assert fake_github_app.labels(REPO, 12401) == EXPECTED_LABELS[12401]
+    assert [c.decoded_path for c in fake_github_app.calls][:2] == [
+        f"/repos/{REPO}/installation", "/app/installations/1/access_tokens"
+    ]

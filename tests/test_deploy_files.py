@@ -29,7 +29,7 @@ def test_example_workflow_triggers_on_the_handled_events_with_issues_write() -> 
     assert wf["permissions"] == {}
     [job] = wf["jobs"].values()
     assert job["permissions"] == {"issues": "write"}
-    assert "github.event.issue.number" in wf["concurrency"]["group"]
+    assert wf["concurrency"]["group"] == "recovery-bot-${{ github.event.issue.number || 'sweep' }}"
     assert wf["concurrency"]["cancel-in-progress"] is False
     # The label filter names the form label of the built-in config.
     assert "github.event.label.name == 'account-recovery'" in job["if"]

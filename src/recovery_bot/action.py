@@ -88,6 +88,7 @@ async def handle_event(
     """One ``issues``/``issue_comment`` event through the server's screening and router."""
     from gidgethub import sansio
 
+    from recovery_bot.github import TokenAuth
     from recovery_bot.journal import Delivery
     from recovery_bot.server import DeliveryContext, compose_router, screen
 
@@ -107,6 +108,10 @@ async def handle_event(
     )
     installation = (payload.get("installation") or {}).get("id")
     ctx = DeliveryContext(bot, delivery, not resumed, installation, resumed=resumed)
+    if installation is None and not isinstance(bot.factory.auth, TokenAuth):
+        # App credentials in a workflow (e.g. to comment as the App): workflow payloads
+        # carry no installation, so look it up for the repository instead.
+        ctx._gh = await bot.factory.for_repo(repo)
     await compose_router().dispatch(
         sansio.Event(payload, event=event, delivery_id=delivery_id), bot, ctx
     )
