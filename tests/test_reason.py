@@ -50,6 +50,40 @@ PASTED: list[tuple[str | None, str]] = [
 
 # Authenticator, security key, passkey or the phone holding them is gone; negated e-mail loss.
 LOST_2FA: list[tuple[str | None, str]] = [
+    # No recovery codes, a 2FA prompt they cannot answer, a failed authenticator
+    # migration, misspelled "authentification", codes that fail (#3263, #6618, #4219,
+    # #10563, #1814, #1494, #11730).
+    (
+        "IIRC I have not generated account recovery codes. I'm unable to login as it now "
+        "requires such codes for authentication. I have access to my email.",
+        "lost_2fa",
+    ),
+    ("I have no recovery codes, or source of a 2factor key.", "lost_2fa"),
+    (
+        "I lost my authentication software and couldn't find my recovery key. My email can be "
+        "accessed normally.",
+        "lost_2fa",
+    ),
+    (
+        "I was using google authenticator, but then changed to proton authenticator. The "
+        "migration process failed miserably. I still have access to my e-mails.",
+        "lost_2fa",
+    ),
+    (
+        "I lost my authentification application and the recovery code too. Can you help to get "
+        "back this recovery code so that I can login again to my account.",
+        "lost_2fa",
+    ),
+    (
+        "I enabled two-step authentication in Microsoft Authenticator, but the codes are always "
+        "invalid.",
+        "lost_2fa",
+    ),
+    (
+        "I generated recovery codes and have tried each of them but I get the error 'Invalid "
+        "Recovery Code' for every one",
+        "lost_2fa",
+    ),
     ("I lost my phone with Google Authenticator on it.", "lost_2fa"),
     ("My phone was stolen and the authenticator app was on it.", "lost_2fa"),
     ("my phone broke", "lost_2fa"),
@@ -220,14 +254,6 @@ LOST_2FA: list[tuple[str | None, str]] = [
 
 # The mailbox on file is unreachable: closed, expired domain, former employer, typo.
 LOST_EMAIL: list[tuple[str | None, str]] = [
-    # The device-confirmation mail never comes: the e-mail problem, never lost 2FA
-    # (#10660, #10986, the issue's "PyPI asks me to confirm a new device by e-mail").
-    (
-        "password reset emails arrive at this same address without issue, but the "
-        "unrecognized-login confirmation email never arrives, even after checking spam.",
-        "lost_email",
-    ),
-    ("PyPI asks me to confirm a new device by e-mail, but the e-mail never arrives.", "lost_email"),
     # A quoted form option is no statement (#8910); PyPI's "unrecognized device" check is
     # not a new phone.
     (
@@ -415,6 +441,27 @@ BOTH: list[tuple[str | None, str]] = [
 # Password/username only, deletion, compromise, third-party accounts, unverified e-mail, vague.
 UNCLEAR: list[tuple[str | None, str]] = [
     ("I forgot my password.", "unclear"),
+    # The device-confirmation mail never comes to a mailbox they still read: nothing is
+    # lost (topic new_device), and never a 2FA loss (#10660, #10986, #8498, the issue's
+    # "PyPI asks me to confirm a new device by e-mail").
+    (
+        "password reset emails arrive at this same address without issue, but the "
+        "unrecognized-login confirmation email never arrives, even after checking spam.",
+        "unclear",
+    ),
+    ("PyPI asks me to confirm a new device by e-mail, but the e-mail never arrives.", "unclear"),
+    ("PyPI asks me to confirm a new device by e-mail", "unclear"),
+    # Codes "fail" only because of the device mail: still nothing lost (#9326).
+    (
+        "I DO have access to my email, 2FA AND recovery codes. None of them work. When I try to "
+        "log in, it says new device, we're sending you an email, but I never get that email.",
+        "unclear",
+    ),
+    (
+        "I am logging in from a new device. I know my password and have access to my email, but "
+        "the verification email for unrecognized device never arrives.",
+        "unclear",
+    ),
     # An unverified address is there, just unconfirmed (#10555, #8105); "do not work" is
     # not "I do not work there".
     ("Email is unverified, so reset password requests do not work.", "unclear"),

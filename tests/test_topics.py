@@ -27,6 +27,9 @@ CODES_FAIL: list[tuple[str | None, bool]] = [
     ("I tried my backup codes with no luck", True),
     ("I have my recovery codes, but every one is rejected", True),
     ("恢复码无效", True),
+    # "None of them work" after the sentence naming them (#9326); "recuperation code" (#12176).
+    ("I DO have access to my email, 2FA AND recovery codes. None of them work.", True),
+    ("I have recuperation code but somehow they are rejected/invalid when trying to connect", True),
     # Real shapes: #8404 (no apostrophes), #4559 (tried ... invalid), #358 (an error after
     # "Login with Recovery code").
     ("And also i cant use recovery codes, because they dont work", True),
@@ -64,6 +67,39 @@ HAVE_CODES: list[tuple[str, bool]] = [
     ("Even when I use recovery code or 2FA I need to confirm via email.", True),
     ("NOTE: I DO HAVE ACCESS to recovery-codes - but the form made me tick the box.", True),
     ("I lost my recovery codes and the new device e-mail never arrives.", False),
+    # The issue's phrasings: "I do have the password and recovery codes", "logging in
+    # using recovery codes" (#9547, #8804, #11698, #9079).
+    ("I **do** have the password and recovery codes.", True),
+    ("I still have the username, password, and recovery codes for this account", True),
+    (
+        "I have been trying to log in to my account using recovery codes, because I lost access "
+        "to my 2FA device.",
+        True,
+    ),
+    (
+        "I tried logging in with one of my recovery codes and I ended up in the same place where "
+        "it insisted on verifying my device.",
+        True,
+    ),
+    (
+        "The login asks me for an email confirmation because of a new device - or even if I use "
+        "a recovery code.",
+        True,
+    ),
+    # The form's box quoted, then "but I still have them" (#6019).
+    (
+        "~~The issue template is forcing me to check the box below stating I lost my recovery "
+        "codes but I still have them.~~",
+        True,
+    ),
+    # Codes of another site are not this account's (#10310, #7870, #3523).
+    ("I have the recovery codes for my test.pypi.org account (the same username).", False),
+    ("I have 2FA and recovery codes for my github account.", False),
+    (
+        "I configured google authenticator for TestPypi, and got recovery codes for it as well.",
+        False,
+    ),
+    ("I have lost access to my 2FA and the recovery codes for my main PyPI account.", False),
 ]
 
 

@@ -113,10 +113,11 @@ def _add_optional_commands(sub: argparse._SubParsersAction) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
+    from recovery_bot.logs import configure
+
+    configure(
+        logging.DEBUG if args.verbose else logging.INFO,
+        getattr(args, "log_format", None) or "plain",
     )
     try:
         return int(args.func(args) or 0)

@@ -129,7 +129,8 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:is|was)\s+unverified"),
     # Logging in "from a new device / computer" is what triggers PyPI's device check,
     # not a replaced phone.
-    _Rule("skip", r"(?:from|on|using|with)\s+(?:a\s+|my\s+|the\s+)?new\s+(?:devices?|computers?|"
+    _Rule("skip", r"(?:from|on|using|with|because\s+of|due\s+to|it's|it\s+is|as)\s+(?:a\s+|my\s+|"
+          r"the\s+)?new\s+(?:devices?|computers?|"
           r"laptops?|browsers?|machines?|pcs?|locations?)"),
     # PyPI's new-device check ("unrecognized login", "confirm this new device") is about
     # the e-mail link, not about a changed phone.
@@ -173,6 +174,28 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:former|previous|ex-?|old)\s+"
           r"(?:employer|job|company|university|school|college|workplace|institution)",
           allowed=_E, prefer="before", implied=EMAIL, weak=True),
+    # --- The form's own option text, pasted: says nothing about this reporter ------------
+    _Rule("skip", r"i\s+never\s+generated\s+or\s+have\s+lost\s+access\s+to\s+the\s+recovery\s+"
+          r"codes(?:\s+for\s+my\s+account)?"),
+    # --- No recovery codes, a 2FA prompt they cannot answer, a failed authenticator
+    # migration: weak 2FA evidence (people mention codes when the 2FA is what blocks) ---
+    _Rule("loss", r"(?:no|lost|without|(?:don't|do\s+not|didn't|did\s+not)\s+have|never\s+"
+          r"(?:generated|saved|had|created|set\s+up)|(?:haven't|have\s+not|hasn't|not)\s+"
+          r"(?:generated|saved|created)|(?:couldn't|could\s+not|can't|cannot)\s+find)\s+"
+          r"(?:\w+\s+){0,2}?(?:recovery|backup)\s+(?:codes?|keys?)",
+          allowed=frozenset(), implied=TFA, weak=True, negatable=False),
+    _Rule("loss", r"(?:requires?|requiring|asks?\s+(?:me\s+)?for|asking\s+(?:me\s+)?for|"
+          r"prompts?\s+(?:me\s+)?for)\s+(?:an?\s+|the\s+|my\s+|such\s+)?(?:2fa\s+|"
+          r"two[- ]factor\s+|authentication\s+|otp\s+|totp\s+|6[- ]digit\s+|mfa\s+)?codes?",
+          allowed=frozenset(), implied=TFA, weak=True, negatable=False),
+    _Rule("loss", r"(?:migration|migrating|transfer|transferring|export|exporting|sync\w*|"
+          r"import|importing)\s+(?:\w+\s+){0,2}?(?:failed|fails|didn't\s+work|did\s+not\s+"
+          r"work|went\s+wrong)", allowed=_TD, implied=TFA, weak=True, negatable=False),
+    # "the codes are always invalid" (authenticator codes; recovery codes are blocked).
+    _Rule("loss", r"(?:the|my|all)\s+(?!(?:recovery|backup)\b)(?:\w+\s+)?codes?\s+(?:are|is|"
+          r"were|was|keep|kept)\s+(?:\w+\s+)?(?:invalid|wrong|incorrect|rejected|not\s+"
+          r"accepted|not\s+working|failing)", allowed=frozenset(), implied=TFA,
+          negatable=False),
     # --- Requests to reset 2FA: weak 2FA evidence --------------------------------------
     _Rule("loss", r"(?:reset|disable|remove|turn\s+off|deactivate|bypass|recover)\s+"
           r"(?:the\s+|my\s+)?(?:2fa|two[- ]factor(?:\s+authentication)?|mfa|totp)",
@@ -219,13 +242,23 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:fine|ok|okay|perfectly|well)|still\s+works?",
           prefer="before"),
     _Rule("ok", r"no\s+(?:problems?|issues?)\s+with"),
+    # "I never set up 2FA", "a 2FA code that I never set up": nothing of a 2FA device to
+    # lose (weighs against a prompt for a code).
+    _Rule("ok", r"never\s+(?:set\s*up|enabled|activated|had|turned\s+on|configured)\s+"
+          r"(?:any\s+|a\s+)?(?:2fa|two[- ]factor(?:\s+auth\w*)?|mfa|totp)|(?:2fa|two[- ]factor|"
+          r"mfa|totp)(?:\s+codes?)?\s+(?:that|which)\s+i\s+(?:have\s+)?never\s+(?:set\s*up|"
+          r"enabled|activated|configured)|(?:that|which)\s+i\s+(?:have\s+)?never\s+(?:set\s*up|"
+          r"enabled|activated|configured)\b(?!\s+(?:my|the|a|an)\s)", allowed=frozenset(),
+          implied=TFA, negatable=False,
+          pronoun=False),
     # --- Topics -------------------------------------------------------------------------
     _Rule("topic", r"(?:2fa|tfa|mfa|2-fa|2\s?fa)(?:\s+(?:app|device|codes?|token|key|"
           r"authenticator|application))?|two[-\s]?factor(?:\s+auth\w*)?(?:\s+(?:app|device|"
           r"codes?))?|2[-\s]factor(?:\s+auth\w*)?|multi[-\s]?factor(?:\s+auth\w*)?|"
           r"second\s+factor|two[-\s]step(?:\s+verification)?|totp|h?otp|one[-\s]time\s+"
-          r"(?:passwords?|codes?|passcodes?|pins?)|authenticat(?:or|ion)\s+(?:app|application|"
-          r"device|codes?|token)s?|authenticators?|auth\s+app|google\s+auth\w*|authy|"
+          r"(?:passwords?|codes?|passcodes?|pins?)|authenti(?:fi)?cat(?:or|ion)\s+(?:app|"
+          r"application|device|codes?|token|software|program)s?|authenticators?|auth\s+app|"
+          r"google\s+auth\w*|authy|"
           r"duo(?:\s+mobile)?|1password|bitwarden|lastpass|keepass\w*|aegis|freeotp|"
           r"andotp|raivo|ente\s+auth|yubi\s?keys?|yubikey\s+\w+|security\s+(?:keys?|tokens?|"
           r"devices?)|hardware\s+(?:keys?|tokens?)|fido2?|u2f|webauthn|passkeys?|"
@@ -490,7 +523,14 @@ _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _FENCED = re.compile(r"```.*?(?:```|\Z)", re.S)
 # A form option quoted as the name of a box ('I had to tick the "2FA codes lost"
 # checkbox'): a reference to the form, not a statement.
-_QUOTED_BOX = re.compile(r"\"[^\"\n]{1,80}\"\s+(?:check\s?-?box(?:es)?|box(?:es)?|option)\b")
+_QUOTED_BOX = re.compile(
+    r"\"[^\"\n]{1,80}\"\s+(?:check\s?-?box(?:es)?|box(?:es)?|option)\b|"
+    # "... forcing me to check the box below stating I lost my recovery codes": the box's
+    # words, not the reporter's (the codes stay named, for a later "I still have them").
+    r"(?<=box)\s+(?:below\s+|above\s+)?(?:stating|saying|that\s+says|which\s+says)\s+"
+    r"(?:that\s+)?i\s+(?:have\s+)?(?:lost|never\s+generated|don't\s+have|do\s+not\s+have)"
+    r"(?:\s+or\s+have\s+lost(?:\s+access\s+to)?)?"
+)
 _SPACES = re.compile(r"[^\S\n\r]+")
 _NO_RESPONSE = re.compile(r"_no response_", re.I)
 _URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
@@ -533,7 +573,7 @@ def _prepare(text: str) -> str:
         t = _HTML_COMMENT.sub(" ", t)
     t = t.replace("’", "'").replace("‘", "'").replace("`", " ").replace("*", " ").lower()
     if "box" in t or "option" in t:
-        t = _QUOTED_BOX.sub(" box ", t)
+        t = _QUOTED_BOX.sub(" box about ", t)
     t = _SPACES.sub(" ", t)  # one kind of space: see _prefixes
     if "_no response_" in t:
         t = _NO_RESPONSE.sub(" ", t)
@@ -584,16 +624,24 @@ class _Item:
 def classify_reason(text: str | None) -> ReasonClass:
     """Which access the opener lost, judged from the "Reason for request" text.
 
-    PyPI's new-device e-mail that does not come through (``_new_device_blocked``) is the
-    e-mail problem (``lost_email``) when nothing else is lost: that is how the admins
-    handle it (ADMIN-REPLIES 3.6), and it is never a 2FA loss.
+    Nothing lost is ``unclear``: PyPI's new-device mail that does not reach a mailbox the
+    reporter still reads is the ``new_device`` topic, never a 2FA loss (the device
+    wording is skipped). Recovery codes that fail mean the 2FA device is what is missing:
+    ``lost_2fa`` when nothing else is said.
     """
     if not isinstance(text, str) or not text.strip():
         return "unclear"
     try:
         found = _classify(text)
-        if found == "unclear" and _new_device_blocked(_prepare(text), stated=True):
-            return "lost_email"
+        if (
+            found == "unclear"
+            and "code" in text.lower()
+            and says_recovery_codes_fail(text)
+            and not _new_device_blocked(_prepare(text))
+        ):
+            # Recovery codes stand in for the 2FA device only; unless what stops them is
+            # PyPI's new-device mail (#9326), that is what is missing.
+            return "lost_2fa"
         return found
     except Exception as exc:  # pragma: no cover - user text must never crash a delivery
         log.warning("classify_reason failed: %s", type(exc).__name__)
@@ -635,11 +683,19 @@ def _classify(text: str) -> ReasonClass:
                 if tp.start > first_block:
                     break
                 tally[TFA if tp.rule.topic == DEVICE else tp.rule.topic or EMAIL].strong += 1
+        last_noun_codes = False
         for cue in items:
             kind = cue.rule.kind
             if kind == "topic":
                 seen_topic = cue.rule.topic
+                last_noun_codes = False
                 continue
+            if (kind == "block" or cue.rule.implied == TFA) and "code" in clause[
+                cue.start : cue.end
+            ]:
+                # "I lost my recovery codes but I still have them": "them" is the codes,
+                # not the e-mail named before.
+                seen_topic, last_noun_codes = None, True
             if kind == "negloss":
                 kind = "loss"
             elif kind not in ("loss", "ok"):
@@ -658,7 +714,9 @@ def _classify(text: str) -> ReasonClass:
                     tally[side].weak += 1
                 else:
                     tally[side].strong += 1
-        if topics:
+        if last_noun_codes:
+            last_topic = None
+        elif topics:
             last_topic = topics[-1].rule.topic
 
     e, f = tally[EMAIL], tally[TFA]
@@ -793,7 +851,13 @@ def _fallback(clause: str, cue: _Item, kinds: set[str | None], previous: str | N
     """No topic within reach: a pronoun ("I lost it") points at the previous topic, and
     some cues imply their topic ("a typo when I registered", "I left the company")."""
     rule = cue.rule
-    lo, hi = max(0, cue.start - 24), min(len(clause), cue.end + 24)
+    # An "ok" cue reaches back only through its object ("I can access it") or, when it
+    # prefers the left, its subject ("it works"): in "help me get back the codes so that
+    # I can log in", "that" is no pronoun. Losses look both ways ("which I returned").
+    if rule.kind == "ok" and rule.prefer == "after":
+        lo, hi = cue.end, min(len(clause), cue.end + 14)
+    else:
+        lo, hi = max(0, cue.start - 24), min(len(clause), cue.end + 24)
     if (
         previous is not None
         and rule.pronoun
@@ -816,7 +880,10 @@ def _fallback(clause: str, cue: _Item, kinds: set[str | None], previous: str | N
 # Recovery codes
 
 
-_CODES = r"(?:(?:2fa|pypi|account|totp|two[-\s]factor)\s+)?(?:recovery|backup|back-up)[\s-]codes?"
+_CODES = (
+    r"(?:(?:2fa|pypi|account|totp|two[-\s]factor)\s+)?(?:recovery|backup|back-up|recuperations?)"
+    r"[\s-]codes?"
+)
 _CODES_LOOSE = rf"(?:{_CODES}|codes)"
 # Words that may stand between "have" and "recovery codes" without changing the meaning.
 _FILLER = (
@@ -831,6 +898,15 @@ def _code_patterns(codes: str) -> re.Pattern[str]:
         # "I (still) (do) have (all 8 of) my recovery codes", "I kept the backup codes".
         rf"\b(?:(?:still|do|also|actually|definitely|already)\s+)*(?:have|has|got|possess|"
         rf"keep|kept|hold|retain(?:ed)?|found)\s+(?:{_FILLER}\s+){{0,5}}{codes}\b"
+        # "I do have the password and recovery codes", "the username, password, and codes".
+        rf"|\b(?:(?:still|do|also|actually|definitely|already)\s+)*(?:have|has|got|possess)\s+"
+        rf"(?:(?!(?:lost|lose|no|never|not|access)\b)[\w-]+,?\s+){{1,5}}?(?:and|&|plus|as\s+well\s+as)\s+"
+        rf"(?:(?:my|the|all|our)\s+)?"
+        rf"{codes}\b"
+        # "logging in using recovery codes", "I used one of my recovery codes".
+        rf"|\b(?:log(?:ged|ging)?\s*in(?:to)?|sign(?:ed|ing)?\s*in|login)\s+(?:\w+\s+){{0,3}}?"
+        rf"(?:using|with)\s+(?:(?:one\s+of\s+)?(?:my|the|a|one)\s+)?{codes}\b"
+        rf"|\b(?:use|used|using)\s+(?:one\s+of\s+)?(?:my|the|a)\s+{codes}\b"
         # "my recovery codes are in my password manager", "... that I still have".
         rf"|\b{codes}\s+(?:are|is)\s+(?:still\s+|safely\s+|securely\s+)?(?:in|on|saved|stored|"
         rf"kept|available|safe|here|with\s+me|printed|written)\b"
@@ -865,20 +941,40 @@ _CODES_LOSS_AFTER = re.compile(
     r"former|previous|anymore|any\s+more|can't\s+find|cannot\s+find|misplaced|crashed|"
     r"reset|returned|don't\s+have|do\s+not\s+have|no\s+access)\b"
 )
+# Codes of another site are not this account's (#10310, #7870); "... got recovery codes
+# for it as well", "it" being the TestPyPI account named before (#3523).
+_CODES_OTHER_SITE = re.compile(
+    r"\s+(?:\w+\s+){0,2}?for\s+(?:my\s+|the\s+|that\s+|our\s+)?(?:test[\s.-]?py\s?pi|github|"
+    r"gitlab|google|microsoft|aws|npm)"
+)
+_CODES_FOR_IT = re.compile(r"\s+(?:\w+\s+){0,2}?for\s+it\b")
+# "I do have the codes. But I had to tick the box": the sentence, not the clause, holds
+# "codes ... but I still have them".
+_CODES_BUT_HAVE = re.compile(
+    rf"\b{_CODES}\b[^.!?\n]{{0,80}}?\b(?:but|however)\s+i\s+(?:still\s+|do\s+|actually\s+)*"
+    r"(?:have|kept|saved)\s+them\b"
+)
 # "Even when I use a recovery code I need to confirm via e-mail", "I can't use the
 # recovery codes because it says unrecognized device": the codes are accepted, and PyPI's
 # new-device check (which codes never skip) is what blocks. Codes held, not failing.
-_CODES_THEN_DEVICE_CHECK = re.compile(
-    rf"\b{_CODES}\b[^.!?\n]{{0,100}}?\b(?:unrecogni[sz]ed|new\s*(?:/\s*\w+\s+)?devices?|"
+_DEVICE_CHECK = (
+    r"(?:unrecogni[sz]ed|not\s+recogni[sz]ed|new\s*(?:/\s*\w+\s+)?devices?|"
     r"confirm\w*[\s-](?:\w+\s+){0,2}?(?:via|by|through|with|per)\s+e-?mail|"
     r"confirmation[\s-]+(?:e-?mails?|links?)|(?:validate|verify|confirm)\s+(?:my|the)\s+e-?mail|"
-    r"e-?mail\s+(?:confirmation|verification))"
+    r"e-?mail\s+(?:confirmation|verification)|(?:verify|verifying|confirm|confirming)\s+"
+    r"(?:my|the|this|your)\s+(?:device|log\s?in))"
+)
+_CODES_THEN_DEVICE_CHECK = re.compile(
+    rf"\b{_CODES}\b[^.!?\n]{{0,100}}?\b{_DEVICE_CHECK}"
+    # "... asks me for an e-mail confirmation ... even if I use a recovery code".
+    rf"|\b{_DEVICE_CHECK}[^.!?\n]{{0,100}}?\b(?:use|using|used|with)\s+(?:(?:a|my|the|one|one\s+of\s+"
+    rf"my)\s+)?{_CODES}\b"
 )
 _CODES_LOST_BEFORE = re.compile(
     r"\b(?:lost|lose|no|without|never|don't\s+have|do\s+not\s+have)\s+(?:\w+\s+){0,3}$"
 )
 _CODE_CLAUSE_SPLIT = re.compile(
-    r"[.!?;]+(?=\s|$)|[\n\r]+|[。！？；]|\b(?:but|however|although|though|whereas)\b"
+    r"[.!?;]+(?=\s|$)|[\n\r]+|[。！？；]|\b(?:but|however|although|though|whereas|because)\b"
 )
 
 
@@ -909,6 +1005,12 @@ def mentions_having_recovery_codes(text: str | None) -> bool:
                     sentence, max(0, m.start() - 40), m.start()
                 ):
                     return True
+            if "but" in sentence or "however" in sentence:
+                m = _CODES_BUT_HAVE.search(sentence)
+                if m is not None and not _CODES_LOST_BEFORE.search(
+                    sentence, max(0, m.start() - 40), m.start()
+                ):
+                    return True
         pattern = _HAVE_CODES_LOOSE if ("recovery" in t or "backup" in t) else _HAVE_CODES
         for clause in _CODE_CLAUSE_SPLIT.split(t):
             if not clause or "code" not in clause:
@@ -918,6 +1020,10 @@ def mentions_having_recovery_codes(text: str | None) -> bool:
                 if _CODES_NEG_BEFORE.search(clause, max(0, m.start() - 60), m.start()):
                     continue
                 if _CODES_LOSS_AFTER.search(clause, m.end(), m.end() + 160):
+                    continue
+                if _CODES_OTHER_SITE.match(clause, m.end()) or (
+                    _TESTPYPI_RE.search(clause) and _CODES_FOR_IT.match(clause, m.end())
+                ):
                     continue
                 return True
         return False
@@ -978,8 +1084,9 @@ _CODES_FAIL = re.compile(
     rf"\b{_FAIL_CODES}\b(?:\s+(?:i|that\s+i|which\s+i)\s+(?:\w+\s+){{0,3}}?"
     r"(?:have|had|saved|kept|stored|generated|got|tried|entered|used)(?:\s+\w+){0,3}?)?"
     rf"\s+(?:\w+\s+){{0,2}}?{_FAIL_CUE}"
-    # "none of my recovery codes work", "neither code worked".
-    rf"|\b(?:none|neither)\s+(?:of\s+)?(?:\w+\s+){{0,3}}?codes?\s+(?:\w+\s+){{0,2}}?"
+    # "none of my recovery codes work", "neither code worked", "... and recovery codes.
+    # None of them work." (the codes named in the sentence before: checked by the caller).
+    rf"|\b(?:none|neither)\s+(?:of\s+)?(?:\w+\s+){{0,3}}?(?:codes?|them)\s+(?:\w+\s+){{0,2}}?"
     r"(?:work\w*|accept\w*|valid|succeed\w*|help\w*)"
     # PyPI's own messages: "Invalid recovery code", "You have not generated account
     # recovery codes", "recovery code has been used".
@@ -1024,8 +1131,10 @@ def says_recovery_codes_fail(text: str | None) -> bool:
             return True
         if "code" not in t:
             return False
-        loose = "recovery" in t or "backup" in t
+        loose = "recovery" in t or "backup" in t or "recuperation" in t
+        previous = ""
         for sentence in _FAIL_SENTENCES.split(t):
+            before, previous = previous, sentence
             if "code" not in sentence and not (
                 loose and ("they" in sentence or "them" in sentence or "it" in sentence)
             ):
@@ -1035,7 +1144,10 @@ def says_recovery_codes_fail(text: str | None) -> bool:
                 if not loose and "recovery" not in named and "backup" not in named:
                     continue
                 if "code" not in named and "code" not in sentence[: m.start()]:
-                    continue  # "they don't work" with no codes earlier in the sentence
+                    # "they don't work" needs the codes earlier in the sentence; "None of
+                    # them work." may follow a sentence naming them.
+                    if not (named.startswith(("none", "neither")) and "code" in before):
+                        continue
                 if _FAIL_COND_BEFORE.search(sentence, max(0, m.start() - 80), m.start()):
                     continue
                 return True
@@ -1142,22 +1254,16 @@ _ND_RECEIVED = re.compile(
 )
 
 
-def _new_device_blocked(t: str, *, stated: bool = False) -> bool:
+def _new_device_blocked(t: str) -> bool:
     """PyPI asks to confirm a new device by e-mail and the reporter is stuck there
-    (prepared text).
-
-    ``stated``: only when they say the mail does not come through (that is the e-mail
-    problem). Otherwise a device check that is reported and not said to have arrived
-    counts too (the topic: "click the link, check spam"); a reporter who got the mail
-    and clicked it is past the check.
+    (prepared text): the mail does not come through, or the check is reported and not
+    said to have arrived. A reporter who got the mail and clicked it is past the check.
     """
     if not ("unrecogni" in t or "device" in t or "confirm" in t or "verif" in t):
         return False
     if _ND_MENTION.search(t) is None:
         return False
-    if _ND_BLOCKED.search(t) is not None:
-        return True
-    return not stated and _ND_RECEIVED.search(t) is None
+    return _ND_BLOCKED.search(t) is not None or _ND_RECEIVED.search(t) is None
 
 
 # An earlier issue named as a separate, companion request is not a repeat of this one.
