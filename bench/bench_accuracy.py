@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from recovery_bot.cli import _config_or_default
-from recovery_bot.recovery import decide, gather_facts, inspect_report
+from recovery_bot.intake.decision import decide, gather_facts, inspect_report
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "fixtures" / "real"

@@ -42,12 +42,12 @@ from typing import Any
 # Imported up front, as in a running server: imports are not the digest's cost.
 import aiohttp
 
-from recovery_bot.config import parse_config
-from recovery_bot.digest import IsoWeek
-from recovery_bot.digest_config import DigestConfig
-from recovery_bot.digest_post import DigestParts, post_digest
-from recovery_bot.github import GitHubClient, WriteBudget
-from recovery_bot.permissions import Maintainers
+from recovery_bot.core.config import parse_config
+from recovery_bot.digest.config import DigestConfig
+from recovery_bot.digest.post import DigestParts, post_digest
+from recovery_bot.digest.report import IsoWeek
+from recovery_bot.platform.github import GitHubClient, WriteBudget
+from recovery_bot.platform.permissions import Maintainers
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 08:00: the W47 digest is due
 REPO = "pypi/support"

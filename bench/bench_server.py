@@ -35,7 +35,7 @@ from pathlib import Path
 
 import aiohttp
 
-from recovery_bot.github import webhook_signature
+from recovery_bot.platform.github import webhook_signature
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
 

@@ -36,18 +36,18 @@ from typing import Any
 
 import aiohttp
 
-from recovery_bot.applier import marker_for
-from recovery_bot.commands import snooze_marker
-from recovery_bot.config import parse_config
-from recovery_bot.github import GitHubFactory, TokenAuth, WriteBudget
-from recovery_bot.queue import build_state, with_queue_block
-from recovery_bot.recovery import RESOLVED_TEXT
+from recovery_bot.commands.rules import snooze_marker
+from recovery_bot.core.config import parse_config
+from recovery_bot.intake.decision import RESOLVED_TEXT
+from recovery_bot.platform.applier import marker_for
+from recovery_bot.platform.github import GitHubFactory, TokenAuth, WriteBudget
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
-from recovery_bot.sla import REMINDER_MARKER, compute_clock, render_text
-from recovery_bot.sla_cli import CliBot
-from recovery_bot.snapshots import fetch_issues
-from recovery_bot.sweep import run_sweep
+from recovery_bot.sla.cli import CliBot
+from recovery_bot.sla.clocks import REMINDER_MARKER, compute_clock, render_text
+from recovery_bot.sla.fetch import fetch_issues
+from recovery_bot.sla.queue import build_state, with_queue_block
+from recovery_bot.sla.sweep import run_sweep
 
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"
@@ -263,8 +263,8 @@ async def main(args: argparse.Namespace) -> None:
     config = parse_config(
         {"repositories": [REPO], "sla": {"max_writes_per_sweep": 500}}, "bench.yaml"
     )
-    from recovery_bot.permissions import Maintainers
-    from recovery_bot.pypi import PyPIClient
+    from recovery_bot.platform.permissions import Maintainers
+    from recovery_bot.platform.pypi import PyPIClient
 
     try:
         async with aiohttp.ClientSession() as session:

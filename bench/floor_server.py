@@ -13,8 +13,8 @@ import sys
 
 from aiohttp import web
 
-from recovery_bot.journal import Journal
-from recovery_bot.server import GroupCommit, parse_payload, valid_signature
+from recovery_bot.platform.journal import Journal
+from recovery_bot.platform.server import GroupCommit, parse_payload, valid_signature
 
 SECRET = b"bench-secret"
 ACK = b'{"status": "queued"}'

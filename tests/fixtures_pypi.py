@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest_asyncio
 
-from recovery_bot.pypi import PyPIClient
+from recovery_bot.platform.pypi import PyPIClient
 from recovery_bot.sandbox.fake_pypi import FakePyPI
 
 #: Canonical spellings and project counts the fake starts with. They cover the cases the

@@ -20,13 +20,13 @@ import pytest
 
 from fixtures_bodies import triage_text
 from recovery_bot.action import ACTIONS_LOGIN, action_config, run_action
-from recovery_bot.config import parse_config
+from recovery_bot.core.config import parse_config
+from recovery_bot.core.errors import ConfigError
 from recovery_bot.demo import default_fixtures, load_samples, run, seed_issue
-from recovery_bot.digest import IsoWeek, digest_title
-from recovery_bot.errors import ConfigError
+from recovery_bot.digest.report import IsoWeek, digest_title
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
-from recovery_bot.sla_cli import seed_demo
+from recovery_bot.sla.cli import seed_demo
 
 REPO = "pypi/support"
 TOKEN = "ghs_actions_token"

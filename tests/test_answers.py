@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from recovery_bot.answers import SITUATIONS, Reader, pick, render
+from recovery_bot.intake.answers import SITUATIONS, Reader, pick, render
 
 SUPPORT = "support@pypi.org"
 SECURITY = "security@pypi.org"

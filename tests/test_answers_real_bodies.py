@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from recovery_bot.config import parse_config
-from recovery_bot.recovery import decide, gather_facts, situation_of
+from recovery_bot.core.config import parse_config
+from recovery_bot.intake.decision import decide, gather_facts, situation_of
 
 ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 CFG = parse_config({"repositories": ["pypi/support"]})

@@ -7,8 +7,8 @@ from http import HTTPStatus
 import gidgethub
 import pytest
 
-from recovery_bot.cli_errors import EXIT_ERROR, EXIT_USAGE, fail, run_against_github
-from recovery_bot.github import GitHubUnavailable
+from recovery_bot.platform.cli_errors import EXIT_ERROR, EXIT_USAGE, fail, run_against_github
+from recovery_bot.platform.github import GitHubUnavailable
 
 
 def test_fail_prints_one_line_and_returns_the_code(capsys):

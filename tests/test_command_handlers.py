@@ -20,12 +20,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from recovery_bot.commands import help_text
-from recovery_bot.config import AppConfig, parse_config
-from recovery_bot.github import TokenAuth, webhook_signature
+from recovery_bot.commands.rules import help_text
+from recovery_bot.core.config import AppConfig, parse_config
+from recovery_bot.platform.github import TokenAuth, webhook_signature
+from recovery_bot.platform.server import BOT_KEY, Bot, Settings, create_app
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
-from recovery_bot.server import BOT_KEY, Bot, Settings, create_app
 
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from recovery_bot.commands import (
+from recovery_bot.commands.rules import (
     REGISTRY,
     CommandContext,
     CommandResult,
@@ -27,9 +27,9 @@ from recovery_bot.commands import (
     snooze_marker,
     split_args,
 )
-from recovery_bot.config import parse_config
-from recovery_bot.plans import Plan
-from recovery_bot.snapshot import CommentInfo
+from recovery_bot.core.config import parse_config
+from recovery_bot.core.plans import Plan
+from recovery_bot.core.snapshot import CommentInfo
 
 CFG = parse_config({"repositories": ["pypi/support"]})
 KNOWN = known_names(CFG)

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from recovery_bot.commands_config import (
+from recovery_bot.commands.config import (
     DEFAULT_REPLIES,
     CommandsConfig,
     SavedReply,
     WrongFormTarget,
 )
-from recovery_bot.config import parse_config
-from recovery_bot.errors import ConfigError
+from recovery_bot.core.config import parse_config
+from recovery_bot.core.errors import ConfigError
 
 
 def load(commands: Any = None, **top: Any) -> CommandsConfig:

@@ -22,7 +22,7 @@ import aiohttp
 
 from fixtures_bodies import recovery_body
 from fixtures_server import SERVER_SECRET
-from recovery_bot.github import webhook_signature
+from recovery_bot.platform.github import webhook_signature
 
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from recovery_bot.cli import build_parser
-from recovery_bot.server import HANDLED
+from recovery_bot.platform.server import HANDLED
 
 ROOT = Path(__file__).resolve().parents[1]
 

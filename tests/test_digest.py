@@ -19,8 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from recovery_bot.config import AppConfig, Section
-from recovery_bot.digest import (
+from recovery_bot.core.config import AppConfig, Section
+from recovery_bot.core.errors import ConfigError
+from recovery_bot.core.snapshot import Clock, CommentInfo, IssueSnapshot
+from recovery_bot.digest.config import DigestConfig, parse_digest_config
+from recovery_bot.digest.report import (
     DigestNumbers,
     IsoWeek,
     compute_digest,
@@ -30,9 +33,6 @@ from recovery_bot.digest import (
     percentile,
     render_digest,
 )
-from recovery_bot.digest_config import DigestConfig, parse_digest_config
-from recovery_bot.errors import ConfigError
-from recovery_bot.snapshot import Clock, CommentInfo, IssueSnapshot
 
 REPO = "pypi/support"
 LABEL = "backlog digest"
@@ -692,7 +692,7 @@ def test_next_run(weekday, at_time, after, expected):
 
 
 def test_config_is_wired_into_app_config():
-    from recovery_bot.config import parse_config
+    from recovery_bot.core.config import parse_config
 
     cfg = parse_config({"repositories": ["pypi/support"], "digest": {"weekday": "friday"}})
     assert cfg.digest == DigestConfig(repo="pypi/support", weekday=4)
@@ -701,7 +701,7 @@ def test_config_is_wired_into_app_config():
 
 
 def test_config_example_in_module_docstring_parses():
-    import recovery_bot.digest_config as mod
+    import recovery_bot.digest.config as mod
 
     example = mod.__doc__.split("```yaml\n")[1].split("```")[0]
     cfg = parse(example)
@@ -769,7 +769,7 @@ def example_markdown() -> str:
     body = render_digest(nums, repo=REPO, list_cap=10)  # shorter than the default 25
     return (
         "# Example weekly digest\n\n"
-        "Rendered by `recovery_bot.digest` from a synthetic backlog (1,700 issues over 14\n"
+        "Rendered by `recovery_bot.digest.report` from a synthetic backlog (1,700 issues over 14\n"
         "months, response and closing delays shaped like FIELD-NOTES section 3). Regenerate\n"
         "with `python tests/test_digest.py --write-example`. Lists are capped at 10 here\n"
         "(the default is 25).\n\n"

@@ -19,10 +19,9 @@ import gidgethub
 import pytest
 import pytest_asyncio
 
-from recovery_bot.config import parse_config
-from recovery_bot.digest import IsoWeek, digest_title
-from recovery_bot.digest_config import DigestConfig
-from recovery_bot.digest_post import (
+from recovery_bot.core.config import parse_config
+from recovery_bot.digest.config import DigestConfig
+from recovery_bot.digest.post import (
     META_LAST_WEEK,
     DigestParts,
     digest_loop,
@@ -32,9 +31,10 @@ from recovery_bot.digest_post import (
     scheduled_week,
     window_start,
 )
-from recovery_bot.github import GitHubClient, GitHubFactory, TokenAuth, WriteBudget
-from recovery_bot.journal import Journal
-from recovery_bot.permissions import Maintainers
+from recovery_bot.digest.report import IsoWeek, digest_title
+from recovery_bot.platform.github import GitHubClient, GitHubFactory, TokenAuth, WriteBudget
+from recovery_bot.platform.journal import Journal
+from recovery_bot.platform.permissions import Maintainers
 from recovery_bot.sandbox.fake_github import FakeGitHub
 
 REPO = "pypi/support"
@@ -538,7 +538,7 @@ async def demo_digest(fake: FakeGitHub, session: aiohttp.ClientSession) -> str:
     """The W47 digest of the demo's sample issues (``fixtures/deliveries``), posted as a
     dry run through the loopback GitHub on Monday 2026-11-23 08:00 UTC."""
     from recovery_bot.demo import default_fixtures, load_samples, seed_issue
-    from recovery_bot.github import parse_github_time
+    from recovery_bot.platform.github import parse_github_time
 
     samples, _users = load_samples(default_fixtures())
     for _name, payload in samples:

@@ -11,14 +11,14 @@ from types import SimpleNamespace
 
 import aiohttp
 
-from recovery_bot.config import parse_config
-from recovery_bot.digest import IsoWeek
-from recovery_bot.digest_post import META_LAST_WEEK, history_start, post_digest, run_due
-from recovery_bot.github import GitHubFactory, TokenAuth
-from recovery_bot.journal import Journal
-from recovery_bot.permissions import Maintainers
+from recovery_bot.core.config import parse_config
+from recovery_bot.core.snapshot import CommentInfo, IssueSnapshot, LabelEvent
+from recovery_bot.digest.post import META_LAST_WEEK, history_start, post_digest, run_due
+from recovery_bot.digest.report import IsoWeek
+from recovery_bot.platform.github import GitHubFactory, TokenAuth
+from recovery_bot.platform.journal import Journal
+from recovery_bot.platform.permissions import Maintainers
 from recovery_bot.sandbox.fake_github import FakeGitHub
-from recovery_bot.snapshot import CommentInfo, IssueSnapshot, LabelEvent
 
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"

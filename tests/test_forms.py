@@ -1,4 +1,4 @@
-"""Tests for recovery_bot.forms: form/generation detection and typed field values.
+"""Tests for recovery_bot.intake.forms: form/generation detection and typed field values.
 
 Fixture bodies live in fixtures/bodies/ (see its README); variations are derived from
 them here so each test states exactly what it changes.
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_bot.forms import (
+from recovery_bot.intake.forms import (
     FORM_IDS,
     CheckboxOption,
     Field,
@@ -731,7 +731,7 @@ def test_normalize_heading() -> None:
 
 
 def test_form_ids_all_have_templates() -> None:
-    from recovery_bot.forms import _registry
+    from recovery_bot.intake.forms import _registry
 
     reg = _registry()
     assert set(reg.by_form) == set(FORM_IDS)

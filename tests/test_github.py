@@ -18,9 +18,9 @@ import gidgethub
 import pytest
 import pytest_asyncio
 
-from recovery_bot.config import GitHubConfig
-from recovery_bot.errors import ConfigError
-from recovery_bot.github import (
+from recovery_bot.core.config import GitHubConfig
+from recovery_bot.core.errors import ConfigError
+from recovery_bot.platform.github import (
     AppAuth,
     GitHubClient,
     GitHubFactory,
@@ -31,7 +31,7 @@ from recovery_bot.github import (
     graphql_url_for,
     split_repo,
 )
-from recovery_bot.metrics import REGISTRY
+from recovery_bot.platform.metrics import REGISTRY
 from recovery_bot.sandbox.fake_github import FakeGitHub
 
 REPO = "pypi/support"

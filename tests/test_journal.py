@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from recovery_bot.journal import SCHEMA_VERSION, Journal
+from recovery_bot.platform.journal import SCHEMA_VERSION, Journal
 
 
 class Clock:

@@ -16,14 +16,19 @@ from typing import Any
 
 import pytest
 
-from recovery_bot import journal as journal_mod
-from recovery_bot import journal_upkeep
 from recovery_bot.cli import main
-from recovery_bot.config import parse_config
-from recovery_bot.github import TokenAuth
-from recovery_bot.journal import KEEP_FINISHED_SECONDS, SCHEMA_VERSION, Journal, JournalError
-from recovery_bot.journal_upkeep import backup, prune_loop, prune_old
-from recovery_bot.server import BOT_KEY, Settings, create_app
+from recovery_bot.core.config import parse_config
+from recovery_bot.platform import journal as journal_mod
+from recovery_bot.platform import journal_upkeep
+from recovery_bot.platform.github import TokenAuth
+from recovery_bot.platform.journal import (
+    KEEP_FINISHED_SECONDS,
+    SCHEMA_VERSION,
+    Journal,
+    JournalError,
+)
+from recovery_bot.platform.journal_upkeep import backup, prune_loop, prune_old
+from recovery_bot.platform.server import BOT_KEY, Settings, create_app
 
 DAY = 86400.0
 T0 = 2_000_000_000.0

@@ -7,12 +7,12 @@ import json
 import logging
 
 from recovery_bot.cli import build_parser
-from recovery_bot.logs import JsonFormatter
+from recovery_bot.platform.logs import JsonFormatter
 
 
 def test_json_formatter_carries_the_delivery_fields_and_the_traceback() -> None:
     record = logging.LogRecord(
-        "recovery_bot.server", logging.WARNING, __file__, 1,
+        "recovery_bot.platform.server", logging.WARNING, __file__, 1,
         "delivery=%s failed: %s", ("abc", "boom"), None,
     )
     record.created = 1_795_000_000.25
@@ -21,7 +21,7 @@ def test_json_formatter_carries_the_delivery_fields_and_the_traceback() -> None:
         setattr(record, key, value)
     assert json.loads(JsonFormatter().format(record)) == {
         "time": "2026-11-18T11:06:40.250Z", "level": "WARNING",
-        "logger": "recovery_bot.server", "message": "delivery=abc failed: boom",
+        "logger": "recovery_bot.platform.server", "message": "delivery=abc failed: boom",
         "delivery": "abc", "event": "issues", "issue": 7, "outcome": "failed",
     }
     try:

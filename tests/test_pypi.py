@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 
 from recovery_bot import PROJECT_URL
-from recovery_bot.metrics import REGISTRY
-from recovery_bot.pypi import MAX_PAGE_BYTES, PyPIClient, PyPIUser, parse_project_count
+from recovery_bot.platform.metrics import REGISTRY
+from recovery_bot.platform.pypi import MAX_PAGE_BYTES, PyPIClient, PyPIUser, parse_project_count
 from recovery_bot.sandbox.fake_pypi import FakePyPI
 
 

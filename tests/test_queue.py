@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 
-from recovery_bot.config import parse_config
-from recovery_bot.plans import Plan
-from recovery_bot.queue import (
+from recovery_bot.core.config import parse_config
+from recovery_bot.core.plans import Plan
+from recovery_bot.core.snapshot import Clock, CommentInfo, IssueSnapshot, LabelEvent
+from recovery_bot.sla.clocks import compute_clock
+from recovery_bot.sla.config import SlaConfig
+from recovery_bot.sla.queue import (
     QueueState,
     bucket,
     build_state,
@@ -24,9 +27,6 @@ from recovery_bot.queue import (
     typical_wait,
     with_queue_block,
 )
-from recovery_bot.sla import compute_clock
-from recovery_bot.sla_config import SlaConfig
-from recovery_bot.snapshot import Clock, CommentInfo, IssueSnapshot, LabelEvent
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

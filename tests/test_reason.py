@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_bot import reason
-from recovery_bot.reason import (
+from recovery_bot.intake import reason
+from recovery_bot.intake.reason import (
     classify_reason,
     contains_email_address,
     mentions_having_recovery_codes,

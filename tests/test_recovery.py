@@ -9,9 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fixtures_bodies import recovery_body
-from recovery_bot.config import parse_config
-from recovery_bot.pypi import PyPIUser
-from recovery_bot.recovery import (
+from recovery_bot.core.config import parse_config
+from recovery_bot.intake.decision import (
     Facts,
     decide,
     gather_facts,
@@ -19,6 +18,7 @@ from recovery_bot.recovery import (
     neutralize_mentions,
     with_lookup,
 )
+from recovery_bot.platform.pypi import PyPIUser
 
 CFG = parse_config({"repositories": ["pypi/support"]})
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
-from recovery_bot.applier import marker_for
+from recovery_bot.platform.applier import marker_for
 
 
 def _curl_request(line: str) -> tuple[str, dict[str, str], bytes]:

@@ -14,8 +14,8 @@ import pytest
 from fixtures_bodies import recovery_body as t4
 from fixtures_bodies import triage_text
 from fixtures_server import SERVER_SECRET
-from recovery_bot.applier import marker_for
-from recovery_bot.github import webhook_signature
+from recovery_bot.platform.applier import marker_for
+from recovery_bot.platform.github import webhook_signature
 
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"
@@ -318,7 +318,7 @@ async def test_healthz_and_metrics(bot_server):
 
 
 def test_signature_check_matches_githubs_test_vector():
-    from recovery_bot.server import valid_signature
+    from recovery_bot.platform.server import valid_signature
 
     good = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
     assert valid_signature(SERVER_SECRET, b"Hello, World!", good)
@@ -377,14 +377,14 @@ async def test_form_encoded_delivery_is_triaged_like_a_json_one(bot_server):
     '{"a": "\u00e9\u6f22"}'.encode(),
 ])
 def test_loads_accepts_exactly_what_json_accepts(text):
-    from recovery_bot.server import loads
+    from recovery_bot.platform.server import loads
 
     assert repr(loads(text)) == repr(json.loads(text))
 
 
 @pytest.mark.parametrize("text", [b"{", b"", b'{"a": 1,}', b"\xff\xfe{}"])
 def test_loads_refuses_what_json_refuses(text):
-    from recovery_bot.server import loads
+    from recovery_bot.platform.server import loads
 
     with pytest.raises((json.JSONDecodeError, UnicodeDecodeError)):
         json.loads(text)
@@ -395,7 +395,7 @@ def test_loads_refuses_what_json_refuses(text):
 def test_tune_gc_raises_generation_0_and_freezes_start_up_objects():
     import gc
 
-    from recovery_bot.server import GC_GEN0_THRESHOLD, tune_gc
+    from recovery_bot.platform.server import GC_GEN0_THRESHOLD, tune_gc
 
     before = gc.get_threshold()
     try:
@@ -408,8 +408,8 @@ def test_tune_gc_raises_generation_0_and_freezes_start_up_objects():
 
 
 async def test_group_commit_shares_one_transaction_per_loop_turn(tmp_path):
-    from recovery_bot.journal import Journal
-    from recovery_bot.server import GroupCommit
+    from recovery_bot.platform.journal import Journal
+    from recovery_bot.platform.server import GroupCommit
 
     batches: list[int] = []
 

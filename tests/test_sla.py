@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_bot.plans import Plan
-from recovery_bot.sla import (
+from recovery_bot.core.plans import Plan
+from recovery_bot.core.snapshot import Clock, CommentInfo, IssueSnapshot, LabelEvent
+from recovery_bot.sla.clocks import (
     CLOSE_MARKER,
     REMINDER_MARKER,
     add_business_time,
@@ -20,8 +21,7 @@ from recovery_bot.sla import (
     label_plan,
     sweep_actions,
 )
-from recovery_bot.sla_config import FormSla, SlaConfig, SlaLabels
-from recovery_bot.snapshot import Clock, CommentInfo, IssueSnapshot, LabelEvent
+from recovery_bot.sla.config import FormSla, SlaConfig, SlaLabels
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
 D = timedelta(days=1)

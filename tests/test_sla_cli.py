@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from recovery_bot import cli
-from recovery_bot.config import parse_config
-from recovery_bot.errors import ConfigError
-from recovery_bot.github import TokenAuth, WriteBudget
+from recovery_bot.core.config import parse_config
+from recovery_bot.core.errors import ConfigError
+from recovery_bot.platform.github import TokenAuth, WriteBudget
+from recovery_bot.platform.server import Settings
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
-from recovery_bot.server import Settings
-from recovery_bot.sla_cli import (
+from recovery_bot.sla.cli import (
     STATE_ORDER,
     cli_settings,
     open_bot,
@@ -26,7 +26,7 @@ from recovery_bot.sla_cli import (
     seed_demo,
     sla_rows,
 )
-from recovery_bot.sweep import run_sweep
+from recovery_bot.sla.sweep import run_sweep
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 REPO = "pypi/support"
@@ -103,7 +103,7 @@ async def test_sla_table_and_rows_from_github_at_a_fixed_time(
 def test_state_order_covers_every_state() -> None:
     from typing import get_args
 
-    from recovery_bot.snapshot import ClockState
+    from recovery_bot.core.snapshot import ClockState
 
     assert set(STATE_ORDER) == set(get_args(ClockState))
 

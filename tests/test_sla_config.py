@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from recovery_bot.config import parse_config
-from recovery_bot.errors import ConfigError
-from recovery_bot.sla_config import DEFAULT_FORMS, FormSla, SlaConfig, SlaLabels
+from recovery_bot.core.config import parse_config
+from recovery_bot.core.errors import ConfigError
+from recovery_bot.sla.config import DEFAULT_FORMS, FormSla, SlaConfig, SlaLabels
 
 D = timedelta(days=1)
 

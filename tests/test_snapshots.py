@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest_asyncio
 
-from recovery_bot.commands import snooze_marker
-from recovery_bot.config import MaintainersConfig, parse_config
-from recovery_bot.github import GitHubClient
-from recovery_bot.permissions import Maintainers
+from recovery_bot.commands.rules import snooze_marker
+from recovery_bot.core.config import MaintainersConfig, parse_config
+from recovery_bot.core.snapshot import CommentInfo, LabelEvent
+from recovery_bot.platform.github import GitHubClient
+from recovery_bot.platform.permissions import Maintainers
 from recovery_bot.sandbox.fake_github import FakeGitHub
-from recovery_bot.snapshot import CommentInfo, LabelEvent
-from recovery_bot.snapshots import (
+from recovery_bot.sla.fetch import (
     ISSUES_QUERY,
     fetch_issues,
     fetch_snapshots,

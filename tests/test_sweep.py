@@ -21,18 +21,18 @@ import pytest
 import pytest_asyncio
 
 from fixtures_bodies import triage_text
-from recovery_bot.commands import snooze_marker
-from recovery_bot.config import parse_config
-from recovery_bot.github import GitHubFactory, GitHubUnavailable, TokenAuth, WriteBudget
-from recovery_bot.journal import Journal
-from recovery_bot.pypi import PyPIClient
-from recovery_bot.queue import get_state
+from recovery_bot.commands.rules import snooze_marker
+from recovery_bot.core.config import parse_config
+from recovery_bot.platform.github import GitHubFactory, GitHubUnavailable, TokenAuth, WriteBudget
+from recovery_bot.platform.journal import Journal
+from recovery_bot.platform.pypi import PyPIClient
+from recovery_bot.platform.server import Bot, Settings
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
-from recovery_bot.server import Bot, Settings
-from recovery_bot.sla import CLOSE_MARKER, REMINDER_MARKER
-from recovery_bot.sla_config import DEFAULT_CLOSE_TEXT, DEFAULT_REMINDER_TEXT
-from recovery_bot.sweep import run_sweep, sweep_loop
+from recovery_bot.sla.clocks import CLOSE_MARKER, REMINDER_MARKER
+from recovery_bot.sla.config import DEFAULT_CLOSE_TEXT, DEFAULT_REMINDER_TEXT
+from recovery_bot.sla.queue import get_state
+from recovery_bot.sla.sweep import run_sweep, sweep_loop
 
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"
@@ -479,7 +479,7 @@ async def test_sweep_loop_runs_at_the_interval_and_survives_a_failed_run(
         slept.append(s)
 
     fake.fail("POST", "/graphql", status=401, times=1)  # first run fails on its first read
-    with caplog.at_level(logging.INFO, logger="recovery_bot.sweep"):
+    with caplog.at_level(logging.INFO, logger="recovery_bot.sla.sweep"):
         await sweep_loop(bot, first_delay=5, clock=lambda: NOW, sleep=sleep, runs=2)
     assert slept == [5, 3600.0]
     assert "sla sweep failed" in caplog.text
@@ -491,8 +491,8 @@ def test_missed_triage_is_limited_to_recent_issues() -> None:
     """Installing the bot must not comment on every issue of an old backlog: only issues
     filed within sla.triage_missed_within count as missed deliveries."""
     from fixtures_bodies import recovery_body
-    from recovery_bot.snapshot import IssueSnapshot
-    from recovery_bot.sweep import needs_triage
+    from recovery_bot.core.snapshot import IssueSnapshot
+    from recovery_bot.sla.sweep import needs_triage
 
     now = datetime(2026, 11, 22, 12, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_bot.reason import (
+from recovery_bot.intake.reason import (
     detect_topics,
     mentions_having_recovery_codes,
     says_recovery_codes_fail,

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery_bot.reason import contains_email_address
-from recovery_bot.username import (
+from recovery_bot.intake.reason import contains_email_address
+from recovery_bot.intake.username import (
     MAX_USERNAME_LENGTH,
     UsernameResult,
     is_valid_username,
@@ -301,7 +301,7 @@ _typed = st.lists(_pieces, max_size=12).map("".join)
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.none(), st.text(max_size=200), _typed))
 def test_never_raises_and_username_is_valid(raw: str | None) -> None:
-    from recovery_bot import username as mod
+    from recovery_bot.intake import username as mod
 
     result = mod._normalize(raw)  # the unguarded core: a bug must fail here, not hide
     assert result.problem in (None, "missing", "unknown", "looks_like_email",

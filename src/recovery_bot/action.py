@@ -41,9 +41,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from recovery_bot.cli_errors import EXIT_ERROR, EXIT_USAGE, fail
-from recovery_bot.config import AppConfig, load_config, parse_config
-from recovery_bot.errors import ConfigError
+from recovery_bot.core.config import AppConfig, load_config, parse_config
+from recovery_bot.core.errors import ConfigError
+from recovery_bot.platform.cli_errors import EXIT_ERROR, EXIT_USAGE, fail
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +88,9 @@ async def handle_event(
     """One ``issues``/``issue_comment`` event through the server's screening and router."""
     from gidgethub import sansio
 
-    from recovery_bot.github import TokenAuth
-    from recovery_bot.journal import Delivery
-    from recovery_bot.server import DeliveryContext, compose_router, screen
+    from recovery_bot.platform.github import TokenAuth
+    from recovery_bot.platform.journal import Delivery
+    from recovery_bot.platform.server import DeliveryContext, compose_router, screen
 
     repositories = frozenset(r.casefold() for r in bot.config.repositories)
     action = payload.get("action")
@@ -136,8 +136,8 @@ async def handle_event(
 async def run_scheduled(bot: Any, now: datetime) -> EventResult:
     """The SLA sweep, then the digest the schedule owes (if missing and the bot has a
     full week of history), as the server's loops would over the same period."""
-    from recovery_bot.digest_post import post_digest, scheduled_week
-    from recovery_bot.sweep import run_sweep
+    from recovery_bot.digest.post import post_digest, scheduled_week
+    from recovery_bot.sla.sweep import run_sweep
 
     lines: list[str] = []
     retry: list[str] = []
@@ -183,7 +183,7 @@ async def run_action(
     now: datetime | None = None,
 ) -> EventResult:
     """Everything one workflow run does; raises what :func:`exit_code` maps."""
-    from recovery_bot.sla_cli import cli_settings, open_bot
+    from recovery_bot.sla.cli import cli_settings, open_bot
 
     event, payload = _read_event(env)
     settings = cli_settings(env)
@@ -202,7 +202,7 @@ def exit_code(exc: BaseException) -> tuple[int, str] | None:
     """The exit code and one line for a failure, or ``None`` for a bug (traceback)."""
     import gidgethub
 
-    from recovery_bot.github import GitHubUnavailable
+    from recovery_bot.platform.github import GitHubUnavailable
 
     if isinstance(exc, GitHubUnavailable):
         return EXIT_ERROR, f"GitHub unavailable, re-run later: {exc}"
@@ -256,7 +256,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
              "$GITHUB_REPOSITORY with comments by github-actions[bot])",
     )
     p.add_argument("--dry-run", action="store_true", help="print the writes, make none")
-    from recovery_bot.cli_shell import add_log_format
+    from recovery_bot.platform.serve_cli import add_log_format
 
     add_log_format(p)
     p.set_defaults(func=cmd_action)

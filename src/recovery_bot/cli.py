@@ -16,9 +16,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from recovery_bot.cli_errors import EXIT_ERROR, EXIT_USAGE
-from recovery_bot.config import AppConfig, load_config, parse_config
-from recovery_bot.errors import ConfigError, JournalError
+from recovery_bot.core.config import AppConfig, load_config, parse_config
+from recovery_bot.core.errors import ConfigError, JournalError
+from recovery_bot.platform.cli_errors import EXIT_ERROR, EXIT_USAGE
 
 log = logging.getLogger("recovery_bot")
 
@@ -45,7 +45,7 @@ def _read_input(name: str) -> str:
 async def _lookup(username: str, pypi_url: str, timeout: float):  # -> PyPIUser
     import aiohttp
 
-    from recovery_bot.pypi import PyPIClient
+    from recovery_bot.platform.pypi import PyPIClient
 
     async with aiohttp.ClientSession() as session:
         client = PyPIClient(session, pypi_url, timeout=timeout)
@@ -53,7 +53,7 @@ async def _lookup(username: str, pypi_url: str, timeout: float):  # -> PyPIUser
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from recovery_bot.recovery import decide, gather_facts, inspect_report, with_lookup
+    from recovery_bot.intake.decision import decide, gather_facts, inspect_report, with_lookup
 
     config = _config_or_default(args.config)
     try:
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_optional_commands(sub: argparse._SubParsersAction) -> None:
     """Subcommands that live in the shell modules (server, sweep, digest)."""
     try:
-        from recovery_bot import cli_shell
+        from recovery_bot.platform import serve_cli as cli_shell
     except ModuleNotFoundError:
         return
     cli_shell.add_commands(sub)
@@ -113,7 +113,7 @@ def _add_optional_commands(sub: argparse._SubParsersAction) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from recovery_bot.logs import configure
+    from recovery_bot.platform.logs import configure
 
     configure(
         logging.DEBUG if args.verbose else logging.INFO,

@@ -30,8 +30,8 @@ from typing import Any, TextIO
 import aiohttp
 from aiohttp import web
 
-from recovery_bot.applier import marker_for
-from recovery_bot.github import webhook_signature
+from recovery_bot.platform.applier import marker_for
+from recovery_bot.platform.github import webhook_signature
 
 REPO = "pypi/support"
 
@@ -108,10 +108,10 @@ async def sandbox_stack(
     keeps running for a newcomer to poke). The secret is fresh each time; the token the
     fake accepts is ``token`` (a random one unless given: the fake holds no real data).
     """
-    from recovery_bot.github import TokenAuth
+    from recovery_bot.platform.github import TokenAuth
+    from recovery_bot.platform.server import BOT_KEY, Settings, create_app
     from recovery_bot.sandbox.fake_github import FakeGitHub
     from recovery_bot.sandbox.fake_pypi import FakePyPI
-    from recovery_bot.server import BOT_KEY, Settings, create_app
 
     secret = secrets.token_hex(16)
     token = token or "sandbox-" + secrets.token_hex(8)
@@ -190,8 +190,8 @@ def seed_backlog(fake: Any, first_sample: datetime, now: datetime) -> None:
 async def measure_queue(stack: Any, samples: list[tuple[str, dict[str, Any]]],
                         out: TextIO) -> None:
     """Seed the backlog and run one real sweep, as a server does at start-up."""
-    from recovery_bot.queue import get_state
-    from recovery_bot.sweep import run_sweep
+    from recovery_bot.sla.queue import get_state
+    from recovery_bot.sla.sweep import run_sweep
 
     now = datetime.now(UTC)
     first_sample = min(

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
-from recovery_bot.answers import SITUATIONS
-from recovery_bot.config import AppConfig, parse_config
-from recovery_bot.pypi import PyPIUser
-from recovery_bot.recovery import decide, gather_facts, situation_of, with_lookup
+from recovery_bot.core.config import AppConfig, parse_config
+from recovery_bot.intake.answers import SITUATIONS
+from recovery_bot.intake.decision import decide, gather_facts, situation_of, with_lookup
+from recovery_bot.platform.pypi import PyPIUser
 
 _BOXES = {
     "Recovery Codes": "I never generated or have lost access to the recovery codes for my "
@@ -193,7 +193,7 @@ def _triage_section(config: AppConfig, out: TextIO) -> None:
 
 
 def _command_section(config: AppConfig, out: TextIO) -> None:
-    from recovery_bot.commands import CommandContext, commands_config, refusal_text, render
+    from recovery_bot.commands.rules import CommandContext, commands_config, refusal_text, render
 
     cc = commands_config(config)
     ctx = CommandContext(
@@ -218,8 +218,8 @@ def _command_section(config: AppConfig, out: TextIO) -> None:
 
 
 def _sla_section(config: AppConfig, out: TextIO) -> None:
-    from recovery_bot.queue import DEFAULT_BUCKETS, queue_paragraph
-    from recovery_bot.sla_config import SlaConfig
+    from recovery_bot.sla.config import SlaConfig
+    from recovery_bot.sla.queue import DEFAULT_BUCKETS, queue_paragraph
 
     sla = config.sla if isinstance(config.sla, SlaConfig) else SlaConfig()
     out.write("## Queue line (appended to the triage comment, kept current by the sweep)\n\n")

@@ -58,7 +58,7 @@ import aiohttp
 import jwt as pyjwt
 from aiohttp import web
 
-from recovery_bot.github import webhook_signature
+from recovery_bot.platform.github import webhook_signature
 
 __all__ = ["BODY_LIMIT", "Call", "FakeGitHub"]
 

@@ -1,0 +1,3 @@
+"""Slash-commands: find and run them (pure rules), their config section, and the router
+that applies their plans.
+"""

@@ -1,0 +1,847 @@
+"""Weekly backlog digest: issue snapshot -> numbers -> markdown. Pure: no I/O, no clock.
+
+The digest answers, once a week, for maintainers and for the people who fund them:
+what came in, what went out, what waits and what is late. ``compute_digest`` turns a
+snapshot into :class:`DigestNumbers` (tests assert numbers, not prose) and
+``render_digest`` turns those into GitHub markdown no longer than the issue-body limit.
+Posting and scheduling live in the shell.
+
+Definitions (the digest's contract; ``tests/test_digest.py`` pins each one)
+---------------------------------------------------------------------------
+* **Weeks** are ISO weeks in UTC: Monday 00:00 UTC (inclusive) to the next Monday
+  00:00 UTC (exclusive). Sunday 23:59 UTC belongs to the earlier week.
+* **Counted issues**: everything in the snapshot except pull requests and the digest
+  issues themselves (:func:`is_digest_issue`: the digest label, or a title of the form
+  ``<prefix> — YYYY-Www``). Excluded issues count nowhere, not even in the lists.
+* **Opened in W**: ``created_at`` in ``[start, end)``.
+* **Closed in W**: closed now, with ``closed_at`` in ``[start, end)``. Reason: a
+  ``duplicate`` state reason or a ``duplicate`` label -> duplicate (pypi/support closes
+  duplicates by comment, so the label matters); ``not_planned`` -> not planned / no
+  response; anything else (``completed``, ``None``) -> completed. History is read from
+  the final state only: an issue closed and later reopened does not count as closed.
+* **Open at the end of W**: created before ``end`` and not closed before ``end``. It is
+  computed from history, so it exists for every past week (trend, week-before delta).
+  For a week still in progress it is "open now".
+* **Waiting on maintainers / reporters**: ``Clock.owner`` of currently open issues. The
+  clocks are only known *now*, so these have no week-before value and the output says
+  so instead of inventing one.
+* **Form groups**: by ``IssueSnapshot.form``, the ids of ``forms.FORM_IDS``
+  (:data:`DEFAULT_FORM_GROUPS`); other forms and ``None`` fall into "Other forms".
+* **First maintainer response**: the earliest comment with ``is_maintainer`` and not
+  ``is_bot`` whose author is not the issue's author. Issues opened by maintainers or
+  bots (announcements, the digest) are requests nobody waits on: they are left out of
+  the response times and of the never-answered list. "Answered in W" means the first
+  response falls in W; the trailing window is the 4 weeks ending with W. Delays are in
+  days; median and 90th percentile use :func:`percentile` (linear interpolation).
+* **Lists** (overdue, due soon, never answered) describe the snapshot moment: overdue
+  and due soon come from the clocks (``state == "overdue"`` / ``"due_soon"``); never
+  answered = open with no first maintainer response. Oldest (earliest ``created_at``)
+  first, ties by number. Age = whole days since ``created_at``, rounded down.
+* **Age distribution**: issues open at the end of W (or now, if earlier), aged at that
+  moment, in the buckets 0–7, 8–30, 31–90, 91–365 and over 365 whole days. The buckets
+  add up to the headline "open at end of week".
+
+Privacy: the markdown contains only numbers, dates, fixed words and issue numbers. No
+titles (custom titles sometimes carry names or addresses), no logins, nothing from
+bodies, so no reporter's e-mail address can leak however the issue was filled in.
+
+Links: by default issues are linked through ``redirect.github.com``, which GitHub
+documents as the way to link without creating a back-reference. Otherwise every digest
+would add "recovery-bot mentioned this issue" to the timeline of every listed request,
+every week: noise for reporters who are already anxious about their place in the queue.
+
+Charts: Mermaid ``xychart-beta``. The trend comes as two charts, not one: the weekly flow
+(tens) and the open backlog (hundreds) share no useful scale, the chart type draws no
+legend, and two bar series overlap; so "opened" is bars and "closed" a line in the first
+chart, the backlog a line in the second, and a folded table gives the exact numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from recovery_bot.core.snapshot import Clock, IssueSnapshot
+
+DEFAULT_TITLE_PREFIX = "Support backlog digest"
+GITHUB_BODY_LIMIT = 65_536
+TREND_WEEKS = 12
+RESPONSE_WINDOW_WEEKS = 4
+OTHER_FORMS = "Other forms"
+
+_DAY = timedelta(days=1)
+_WEEK_RE = re.compile(r"(\d{4})-W(\d{2})")
+_REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
+
+
+# --------------------------------------------------------------------------- weeks
+
+
+def weeks_in_year(year: int) -> int:
+    """52 or 53: 28 December always lies in the year's last ISO week."""
+    return date(year, 12, 28).isocalendar().week
+
+
+@dataclass(frozen=True, order=True)
+class IsoWeek:
+    """An ISO 8601 week (``2026-W47``); boundaries are Mondays 00:00 UTC."""
+
+    year: int
+    week: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.year <= 9998:
+            raise ValueError(f"ISO week year must be between 1 and 9998, got {self.year}")
+        last = weeks_in_year(self.year)
+        if not 1 <= self.week <= last:
+            raise ValueError(
+                f"{self.year} has {last} ISO weeks, so week {self.week} does not exist"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> IsoWeek:
+        """Read ``YYYY-Www`` (e.g. ``2026-W47``); ValueError says what was expected."""
+        m = _WEEK_RE.fullmatch(text.strip()) if isinstance(text, str) else None
+        if m is None:
+            raise ValueError(f"expected an ISO week like 2026-W47, got {text!r}")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def containing(cls, moment: datetime) -> IsoWeek:
+        """The week ``moment`` falls in, judged in UTC (naive datetimes are refused:
+        guessing a zone would shift week boundaries by hours)."""
+        _require_aware(moment, "moment")
+        iso = moment.astimezone(UTC).isocalendar()
+        return cls(iso.year, iso.week)
+
+    def start(self) -> datetime:
+        """Monday 00:00 UTC (inclusive)."""
+        return datetime.fromisocalendar(self.year, self.week, 1).replace(tzinfo=UTC)
+
+    def end(self) -> datetime:
+        """The next Monday 00:00 UTC (exclusive)."""
+        return self.start() + timedelta(days=7)
+
+    def previous(self) -> IsoWeek:
+        return IsoWeek.containing(self.start() - _DAY)
+
+    def next(self) -> IsoWeek:
+        return IsoWeek.containing(self.end())
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-W{self.week:02d}"
+
+
+def last_complete_week(now: datetime) -> IsoWeek:
+    """The week a digest posted at ``now`` reports: the latest one that has ended, so
+    every number in it is final and "one issue per ISO week" holds whatever weekday the
+    schedule names."""
+    return IsoWeek.containing(now).previous()
+
+
+def digest_title(week: IsoWeek, prefix: str = DEFAULT_TITLE_PREFIX) -> str:
+    """``Support backlog digest — 2026-W47`` (em dash): one issue per ISO week."""
+    return f"{prefix} — {week}"
+
+
+def is_digest_issue(issue: IssueSnapshot, digest_label: str, title_prefix: str) -> bool:
+    """True for the bot's own digest issues, which must count nowhere.
+
+    Either signal suffices: the label (only triagers can set labels, so reporters cannot
+    hide their issue this way) or the exact title shape ``<prefix> — YYYY-Www`` (any
+    dash), which survives someone removing the label. A loose prefix match is avoided so
+    that a reporter's title starting with the same words still counts.
+    """
+    wanted = digest_label.casefold()
+    if any(label.casefold() == wanted for label in issue.labels):
+        return True
+    pattern = re.escape(title_prefix.strip()) + r"\s*[—–-]\s*\d{4}-W\d{2}"
+    return re.fullmatch(pattern, issue.title.strip()) is not None
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """The ``p``-th percentile (0–100) by linear interpolation between closest ranks.
+
+    This is numpy's default (Hyndman–Fan type 7, Excel PERCENTILE.INC), the same as
+    issue-metrics reports, so numbers are comparable; the median of two values is their
+    mean. ``None`` for an empty set (the renderer shows a dash), the value itself for one.
+    """
+    if not 0 <= p <= 100:
+        raise ValueError(f"percentile must be between 0 and 100, got {p}")
+    xs = sorted(values)
+    if not xs:
+        return None
+    rank = (len(xs) - 1) * p / 100
+    lo = math.floor(rank)
+    hi = math.ceil(rank)
+    return xs[lo] + (xs[hi] - xs[lo]) * (rank - lo)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+@dataclass(frozen=True)
+class FormGroup:
+    """A row of the per-form table: a display name and the form ids it gathers."""
+
+    name: str
+    forms: frozenset[str]
+
+
+DEFAULT_FORM_GROUPS: tuple[FormGroup, ...] = (
+    FormGroup("Account recovery", frozenset({"account-recovery"})),
+    FormGroup("PEP 541", frozenset({"pep541"})),
+    FormGroup("Limit requests", frozenset({"limit-request-file", "limit-request-project"})),
+)
+
+AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0–7", 0, 7),
+    ("8–30", 8, 30),
+    ("31–90", 31, 90),
+    ("91–365", 91, 365),
+    ("over 365", 366, None),
+)
+
+
+@dataclass(frozen=True)
+class WeekCounts:
+    """Flow and stock for one week, computed from issue history."""
+
+    week: IsoWeek
+    opened: int = 0
+    closed_completed: int = 0
+    closed_not_planned: int = 0
+    closed_duplicate: int = 0
+    open_at_end: int = 0
+
+    @property
+    def closed(self) -> int:
+        return self.closed_completed + self.closed_not_planned + self.closed_duplicate
+
+
+@dataclass(frozen=True)
+class FormCounts:
+    """The headline counts for one form group (or for all forms)."""
+
+    name: str
+    this_week: WeekCounts
+    previous_week: WeekCounts
+    waiting_on_maintainers: int = 0  # from the clocks, now
+    waiting_on_reporters: int = 0  # from the clocks, now
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    """Time to first maintainer response for issues first answered in a window."""
+
+    first_week: IsoWeek
+    last_week: IsoWeek
+    n: int
+    median_days: float | None
+    p90_days: float | None
+
+
+@dataclass(frozen=True)
+class ListedIssue:
+    """One entry of a list: number and derived facts only (never user text)."""
+
+    number: int
+    form: str  # form group name
+    age_days: int
+    owner: str | None = None  # whose move, from the clock
+    due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    label: str
+    min_days: int
+    max_days: int | None
+    count: int
+
+
+@dataclass(frozen=True)
+class DigestNumbers:
+    """Everything the markdown shows. Lists are complete; the renderer caps them."""
+
+    week: IsoWeek
+    now: datetime  # the snapshot moment
+    as_of: datetime  # min(now, end of week): the moment "open at end of week" describes
+    total: FormCounts
+    forms: tuple[FormCounts, ...]
+    response_week: ResponseTimes
+    response_trailing: ResponseTimes
+    overdue: tuple[ListedIssue, ...]
+    due_soon: tuple[ListedIssue, ...]
+    never_answered: tuple[ListedIssue, ...]
+    age_buckets: tuple[AgeBucket, ...]
+    trend: tuple[WeekCounts, ...]  # oldest first, ends with ``week``
+    excluded_digest_issues: int = 0
+
+    @property
+    def week_complete(self) -> bool:
+        return self.now >= self.week.end()
+
+    def form(self, name: str) -> FormCounts:
+        for fc in self.forms:
+            if fc.name == name:
+                return fc
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the digest needs of one counted issue, derived once."""
+
+    number: int
+    group: str
+    created_at: datetime
+    closed_at: datetime | None  # None while open
+    reason: str  # close reason (meaningful only when closed)
+    first_response: datetime | None
+    is_request: bool  # opened by someone who waits for an answer
+    is_open: bool
+
+
+def close_reason(issue: IssueSnapshot) -> str:
+    """``completed``, ``not_planned`` or ``duplicate`` (see the module docstring)."""
+    if issue.state_reason == "duplicate" or any(
+        label.casefold() == "duplicate" for label in issue.labels
+    ):
+        return "duplicate"
+    if issue.state_reason == "not_planned":
+        return "not_planned"
+    return "completed"
+
+
+def first_maintainer_response(issue: IssueSnapshot) -> datetime | None:
+    """The first comment by a maintainer who is neither a bot nor the issue's author."""
+    author = issue.author.casefold()
+    times = [
+        c.created_at
+        for c in issue.comments
+        if c.is_maintainer and not c.is_bot and c.author.casefold() != author
+    ]
+    return min(times) if times else None
+
+
+def compute_digest(
+    issues: Sequence[IssueSnapshot],
+    clocks: Mapping[int, Clock],
+    week: IsoWeek,
+    *,
+    digest_label: str,
+    now: datetime,
+    title_prefix: str = DEFAULT_TITLE_PREFIX,
+    form_groups: Sequence[FormGroup] = DEFAULT_FORM_GROUPS,
+    trend_weeks: int = TREND_WEEKS,
+) -> DigestNumbers:
+    """Compute the digest of ``week`` from a snapshot taken at ``now``.
+
+    ``clocks`` maps issue numbers to their SLA clocks at ``now`` (from ``sla``); issues
+    without a clock simply do not appear in the waiting/overdue figures.
+    """
+    _require_aware(now, "now")
+    if now < week.start():
+        raise ValueError(f"{week} has not started at {_fmt_time(now)}")
+    if trend_weeks < 2:
+        raise ValueError("trend_weeks must be at least 2")
+    by_form = {form: g.name for g in form_groups for form in g.forms}
+    group_names = [g.name for g in form_groups]
+    if OTHER_FORMS not in group_names:
+        group_names.append(OTHER_FORMS)
+
+    facts: list[_Facts] = []
+    excluded = 0
+    for issue in issues:
+        if issue.is_pull_request:
+            continue
+        if is_digest_issue(issue, digest_label, title_prefix):
+            excluded += 1
+            continue
+        closed_at = None
+        if issue.state == "closed":
+            # A closed issue without a timestamp is malformed; treat it as never open.
+            closed_at = issue.closed_at or issue.created_at
+        facts.append(
+            _Facts(
+                number=issue.number,
+                group=by_form.get(issue.form or "", OTHER_FORMS),
+                created_at=issue.created_at,
+                closed_at=closed_at,
+                reason=close_reason(issue),
+                first_response=first_maintainer_response(issue),
+                is_request=not (issue.author_is_maintainer or issue.author_is_bot),
+                is_open=issue.state != "closed",
+            )
+        )
+    facts.sort(key=lambda f: f.number)
+
+    prev = week.previous()
+    as_of = min(now, week.end())
+
+    # Live clocks: only for counted issues that are open now.
+    live: dict[int, Clock] = {}
+    for f in facts:
+        clock = clocks.get(f.number)
+        if f.is_open and clock is not None and clock.state != "closed":
+            live[f.number] = clock
+
+    def form_counts(name: str, subset: list[_Facts]) -> FormCounts:
+        owners = [live[f.number].owner for f in subset if f.number in live]
+        return FormCounts(
+            name=name,
+            this_week=_week_counts(subset, week),
+            previous_week=_week_counts(subset, prev),
+            waiting_on_maintainers=owners.count("maintainers"),
+            waiting_on_reporters=owners.count("reporter"),
+        )
+
+    forms = tuple(form_counts(name, [f for f in facts if f.group == name]) for name in group_names)
+    total = form_counts("All forms", facts)
+
+    trend_list = [week]
+    for _ in range(trend_weeks - 1):
+        trend_list.append(trend_list[-1].previous())
+    trend = tuple(_week_counts(facts, w) for w in reversed(trend_list))
+
+    first_trailing = week
+    for _ in range(RESPONSE_WINDOW_WEEKS - 1):
+        first_trailing = first_trailing.previous()
+
+    def listed(f: _Facts) -> ListedIssue:
+        clock = live.get(f.number)
+        return ListedIssue(
+            number=f.number,
+            form=f.group,
+            age_days=_whole_days(now - f.created_at),
+            owner=clock.owner if clock is not None else None,
+            due=clock.due if clock is not None else None,
+        )
+
+    oldest_first = sorted(facts, key=lambda f: (f.created_at, f.number))
+    overdue = tuple(
+        listed(f) for f in oldest_first if f.number in live and live[f.number].state == "overdue"
+    )
+    due_soon = tuple(
+        listed(f) for f in oldest_first if f.number in live and live[f.number].state == "due_soon"
+    )
+    never = tuple(
+        listed(f) for f in oldest_first if f.is_open and f.is_request and f.first_response is None
+    )
+
+    open_ages = [_whole_days(as_of - f.created_at) for f in facts if _open_at(f, as_of)]
+    buckets = tuple(
+        AgeBucket(
+            label,
+            lo,
+            hi,
+            sum(1 for a in open_ages if a >= lo and (hi is None or a <= hi)),
+        )
+        for label, lo, hi in AGE_BUCKETS
+    )
+
+    return DigestNumbers(
+        week=week,
+        now=now,
+        as_of=as_of,
+        total=total,
+        forms=forms,
+        response_week=_response_times(facts, week, week),
+        response_trailing=_response_times(facts, first_trailing, week),
+        overdue=overdue,
+        due_soon=due_soon,
+        never_answered=never,
+        age_buckets=buckets,
+        trend=trend,
+        excluded_digest_issues=excluded,
+    )
+
+
+def _open_at(f: _Facts, moment: datetime) -> bool:
+    return f.created_at < moment and (f.closed_at is None or f.closed_at >= moment)
+
+
+def _week_counts(facts: Sequence[_Facts], week: IsoWeek) -> WeekCounts:
+    start, end = week.start(), week.end()
+    opened = 0
+    closed = {"completed": 0, "not_planned": 0, "duplicate": 0}
+    open_at_end = 0
+    for f in facts:
+        if start <= f.created_at < end:
+            opened += 1
+        if f.closed_at is not None and start <= f.closed_at < end:
+            closed[f.reason] += 1
+        if _open_at(f, end):
+            open_at_end += 1
+    return WeekCounts(
+        week=week,
+        opened=opened,
+        closed_completed=closed["completed"],
+        closed_not_planned=closed["not_planned"],
+        closed_duplicate=closed["duplicate"],
+        open_at_end=open_at_end,
+    )
+
+
+def _response_times(facts: Sequence[_Facts], first: IsoWeek, last: IsoWeek) -> ResponseTimes:
+    start, end = first.start(), last.end()
+    delays = [
+        max(0.0, (f.first_response - f.created_at) / _DAY)
+        for f in facts
+        if f.is_request and f.first_response is not None and start <= f.first_response < end
+    ]
+    return ResponseTimes(
+        first_week=first,
+        last_week=last,
+        n=len(delays),
+        median_days=percentile(delays, 50),
+        p90_days=percentile(delays, 90),
+    )
+
+
+def _whole_days(delta: timedelta) -> int:
+    return max(0, math.floor(delta / _DAY))
+
+
+def _require_aware(moment: datetime, name: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (UTC), got a naive datetime")
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def render_digest(
+    numbers: DigestNumbers,
+    *,
+    repo: str,
+    max_chars: int = GITHUB_BODY_LIMIT,
+    list_cap: int = 25,
+    backlinks: bool = False,
+    marker: str | None = "recovery-bot",
+) -> str:
+    """Render the digest as GitHub markdown of at most ``max_chars``.
+
+    Length is measured in UTF-8 bytes, never less than characters or UTF-16 units, so
+    the body fits however GitHub counts. If the full text is too long, the lists are cut
+    to the longest cap that fits (searched by halving, each list still says how many
+    more there are); if even empty lists do not fit, the text is cut at a section
+    boundary with a note. The result is never rejected and never over the limit.
+    """
+    if not _REPO_RE.fullmatch(repo):
+        raise ValueError(f"repo must be owner/name, got {repo!r}")
+    if list_cap < 0:
+        raise ValueError("list_cap must not be negative")
+
+    def render(cap: int) -> str:
+        return _render(numbers, repo, cap, list_cap, backlinks, marker, max_chars)
+
+    text = render(list_cap)
+    if _size(text) <= max_chars:
+        return text
+    lo, hi = 0, list_cap - 1  # find the largest cap in [0, list_cap) that fits
+    best: str | None = None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        candidate = render(mid)
+        if _size(candidate) <= max_chars:
+            best, lo = candidate, mid + 1
+        else:
+            hi = mid - 1
+    if best is not None:
+        return best
+    return _hard_cut(render(0), max_chars)
+
+
+_CUT_NOTE = "\n\n> [!NOTE]\n> The rest of this digest was cut to fit GitHub's size limit.\n"
+
+
+def _hard_cut(text: str, max_chars: int) -> str:
+    """Last resort: keep whole sections (or whole lines outside code fences)."""
+    budget = max_chars - _size(_CUT_NOTE)
+    if budget <= 0:
+        return _CUT_NOTE.strip()[: max(0, max_chars)]
+    starts = [m.start() for m in re.finditer(r"^## ", text, flags=re.MULTILINE)]
+    for pos in reversed(starts):
+        if pos > 0 and _size(text[:pos]) <= budget:
+            return text[:pos].rstrip() + _CUT_NOTE
+    kept: list[str] = []
+    used = 0
+    in_fence = False
+    for line in text.splitlines(keepends=True):
+        if used + _size(line) + (4 if in_fence or line.startswith("```") else 0) > budget:
+            break
+        kept.append(line)
+        used += _size(line)
+        if line.startswith("```"):
+            in_fence = not in_fence
+    if in_fence:
+        kept.append("```\n")
+    return "".join(kept).rstrip() + _CUT_NOTE
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _render(
+    n: DigestNumbers,
+    repo: str,
+    cap: int,
+    full_cap: int,
+    backlinks: bool,
+    marker: str | None,
+    max_chars: int,
+) -> str:
+    out: list[str] = []
+    week, prev = n.week, n.week.previous()
+    this, before = n.total.this_week, n.total.previous_week
+    last_day = week.end() - _DAY
+    so_far = "" if n.week_complete else " (so far)"
+
+    if marker:
+        out.append(f"<!-- {marker}:digest week={week} -->")
+    out.append(
+        f"**{week}**: {_fmt_date(week.start())} to {_fmt_date(last_day)} (UTC)"
+        f"{', week in progress' if not n.week_complete else ''}."
+        f" Snapshot taken {_fmt_time(n.now)}."
+    )
+    out.append("")
+    out.append(
+        f"**{this.opened:,}** opened and **{this.closed:,}** closed; "
+        f"**{this.open_at_end:,}** open at the end of the week "
+        f"({_delta(this.open_at_end - before.open_at_end)} against {prev}). "
+        f"**{len(n.overdue):,}** overdue, **{len(n.due_soon):,}** due soon, "
+        f"**{len(n.never_answered):,}** never answered by a maintainer."
+    )
+    longest = max(len(n.overdue), len(n.due_soon), len(n.never_answered))
+    if cap < full_cap and longest > cap:
+        out += [
+            "",
+            "> [!NOTE]",
+            f"> Lists are cut to {cap:,} entries each to keep this issue within "
+            f"{max_chars:,} characters (GitHub's limit is {GITHUB_BODY_LIMIT:,}).",
+        ]
+
+    # Headline.
+    out += [
+        "",
+        "## This week",
+        "",
+        f"| | {week}{so_far} | {prev} | Change |",
+        "| --- | ---: | ---: | ---: |",
+        _row3("Opened", this.opened, before.opened),
+        _row3("Closed", this.closed, before.closed),
+        _row3("↳ completed", this.closed_completed, before.closed_completed),
+        _row3("↳ not planned / no response", this.closed_not_planned, before.closed_not_planned),
+        _row3("↳ duplicate", this.closed_duplicate, before.closed_duplicate),
+        _row3("Open at end of week", this.open_at_end, before.open_at_end),
+        f"| Waiting on maintainers ¹ | {n.total.waiting_on_maintainers:,} | — | — |",
+        f"| Waiting on reporters ¹ | {n.total.waiting_on_reporters:,} | — | — |",
+        "",
+        f"¹ From the SLA clocks at {_fmt_time(n.now)}. Clocks are not kept for past "
+        "weeks, so there is no comparison.",
+    ]
+
+    # Per form.
+    out += [
+        "",
+        "## By form",
+        "",
+        "| Form | Opened | Completed | Not planned | Duplicate | Open at end "
+        "| Waiting on maintainers ¹ | Waiting on reporters ¹ |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for fc in n.forms:
+        t, b = fc.this_week, fc.previous_week
+        out.append(
+            f"| {fc.name} | {_cell(t.opened, b.opened)} "
+            f"| {_cell(t.closed_completed, b.closed_completed)} "
+            f"| {_cell(t.closed_not_planned, b.closed_not_planned)} "
+            f"| {_cell(t.closed_duplicate, b.closed_duplicate)} "
+            f"| {_cell(t.open_at_end, b.open_at_end)} "
+            f"| {fc.waiting_on_maintainers:,} | {fc.waiting_on_reporters:,} |"
+        )
+    out += ["", f"In brackets: change against {prev}."]
+
+    # Trend.
+    labels = ", ".join(f'"W{w.week.week:02d}"' for w in n.trend)
+    flow_max = max([w.opened for w in n.trend] + [w.closed for w in n.trend])
+    stock_max = max(w.open_at_end for w in n.trend)
+    out += [
+        "",
+        f"## Trend, last {len(n.trend)} weeks",
+        "",
+        "```mermaid",
+        "xychart-beta",
+        '    title "Opened (bars) and closed (line) per week"',
+        f"    x-axis [{labels}]",
+        f'    y-axis "Issues" 0 --> {_nice_ceiling(flow_max)}',
+        f"    bar [{', '.join(str(w.opened) for w in n.trend)}]",
+        f"    line [{', '.join(str(w.closed) for w in n.trend)}]",
+        "```",
+        "",
+        "```mermaid",
+        "xychart-beta",
+        '    title "Open at the end of each week"',
+        f"    x-axis [{labels}]",
+        f'    y-axis "Issues" 0 --> {_nice_ceiling(stock_max)}',
+        f"    line [{', '.join(str(w.open_at_end) for w in n.trend)}]",
+        "```",
+        "",
+        "<details><summary>The numbers</summary>",
+        "",
+        "| Week | Opened | Closed | Open at end |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for w in reversed(n.trend):
+        out.append(f"| {w.week} | {w.opened:,} | {w.closed:,} | {w.open_at_end:,} |")
+    out += ["", "</details>"]
+
+    # Age distribution.
+    age_at = "the end of the week" if n.week_complete else _fmt_time(n.as_of)
+    out += [
+        "",
+        "## Age of the open backlog",
+        "",
+        f"Issues open at {age_at}, by age in whole days.",
+        "",
+        "| Age (days) | Issues |",
+        "| --- | ---: |",
+    ]
+    out += [f"| {b.label} | {b.count:,} |" for b in n.age_buckets]
+    out += [
+        "",
+        "```mermaid",
+        "xychart-beta",
+        '    title "Open issues by age in days"',
+        "    x-axis [" + ", ".join(f'"{_ascii_bucket(b.label)}"' for b in n.age_buckets) + "]",
+        f'    y-axis "Issues" 0 --> {_nice_ceiling(max(b.count for b in n.age_buckets))}',
+        f"    bar [{', '.join(str(b.count) for b in n.age_buckets)}]",
+        "```",
+    ]
+
+    # Response times.
+    rw, rt = n.response_week, n.response_trailing
+    out += [
+        "",
+        "## Time to first maintainer response",
+        "",
+        "Counted from opening to the first comment by a maintainer; bots and the "
+        "reporter's own comments do not count.",
+        "",
+        "| First answered in | Issues | Median | 90th percentile |",
+        "| --- | ---: | ---: | ---: |",
+        f"| {rw.last_week} | {rw.n:,} | {_days(rw.median_days)} | {_days(rw.p90_days)} |",
+        f"| {rt.first_week} to {rt.last_week} | {rt.n:,} "
+        f"| {_days(rt.median_days)} | {_days(rt.p90_days)} |",
+    ]
+
+    # Lists.
+    link = _linker(repo, backlinks)
+    out += [
+        "",
+        "## Late and due soon",
+        "",
+        f"From the SLA clocks at {_fmt_time(n.now)}, oldest first.",
+    ]
+    out += _sla_list(f"Overdue ({len(n.overdue):,})", n.overdue, cap, link)
+    out += _sla_list(f"Due soon ({len(n.due_soon):,})", n.due_soon, cap, link)
+    out += [
+        "",
+        f"## Never answered by a maintainer ({len(n.never_answered):,})",
+        "",
+        "Open issues without any maintainer comment, oldest first.",
+        "",
+    ]
+    if n.never_answered:
+        out += ["| Issue | Form | Age |", "| --- | --- | ---: |"]
+        out += [
+            f"| {link(i.number)} | {i.form} | {i.age_days:,} d |" for i in n.never_answered[:cap]
+        ]
+        out += _more(len(n.never_answered), cap)
+    else:
+        out.append("None.")
+
+    out += [
+        "",
+        "---",
+        f"<sub>Generated by recovery-bot for {repo} from a snapshot taken "
+        f"{_fmt_time(n.now)}. Weeks are ISO weeks in UTC. Pull requests and the digest "
+        "issues are not counted. Issues are listed by number only: no titles, names or "
+        "addresses. Percentiles interpolate linearly between ranks.</sub>",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _sla_list(
+    heading: str, items: Sequence[ListedIssue], cap: int, link: Callable[[int], str]
+) -> list[str]:
+    lines = ["", f"### {heading}", ""]
+    if not items:
+        return [*lines, "None."]
+    lines += ["| Issue | Form | Age | Whose move | Due |", "| --- | --- | ---: | --- | --- |"]
+    for i in items[:cap]:
+        due = _fmt_date(i.due) if i.due is not None else "—"
+        lines.append(
+            f"| {link(i.number)} | {i.form} | {i.age_days:,} d | {i.owner or '—'} | {due} |"
+        )
+    return lines + _more(len(items), cap)
+
+
+def _more(total: int, cap: int) -> list[str]:
+    hidden = total - min(total, cap)
+    return ["", f"…and {hidden:,} more."] if hidden else []
+
+
+def _linker(repo: str, backlinks: bool) -> Callable[[int], str]:
+    """Issue references as markdown links (see the module docstring on backlinks)."""
+    host = "github.com" if backlinks else "redirect.github.com"
+    base = f"https://{host}/{repo}/issues/"
+    return lambda number: f"[#{number}]({base}{number})"
+
+
+def _delta(d: int) -> str:
+    return f"+{d:,}" if d > 0 else (f"−{-d:,}" if d < 0 else "±0")
+
+
+def _row3(label: str, now: int, before: int) -> str:
+    return f"| {label} | {now:,} | {before:,} | {_delta(now - before)} |"
+
+
+def _cell(now: int, before: int) -> str:
+    return f"{now:,} ({_delta(now - before)})"
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} d"
+
+
+def _fmt_date(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def _fmt_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _ascii_bucket(label: str) -> str:
+    """Mermaid labels are kept ASCII, the safest input across Mermaid versions."""
+    return label.replace("–", "-")
+
+
+def _nice_ceiling(value: int) -> int:
+    """Axis maximum: the next round number at or above ``value`` (bars start at zero,
+    so the axis must too, and a round top keeps Mermaid's ticks readable)."""
+    if value <= 0:
+        return 1
+    power = 10 ** (len(str(value)) - 1)
+    steps = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+    return next(top for top in (math.ceil(s * power) for s in steps) if top >= value)
