@@ -7,9 +7,9 @@ import sys
 
 from aiohttp import web
 
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import create_app, parse_config
 from recovery_bot.platform.github import TokenAuth
-from recovery_bot.platform.server import Settings, create_app, tune_gc
+from recovery_bot.platform.server import Settings, tune_gc
 
 port, db, github_url, pypi_url = sys.argv[1:5]
 logging.basicConfig(level=logging.INFO)

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from recovery_bot.cli import _config_or_default
+from recovery_bot.app import config_or_default
 from recovery_bot.intake.decision import decide, gather_facts, inspect_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def load_corpus(root: Path = CORPUS) -> list[dict[str, Any]]:
 
 def bot_report(entry: dict[str, Any], config: Any = None) -> dict[str, Any]:
     """What ``inspect --offline`` reports for one corpus entry."""
-    config = config if config is not None else _config_or_default(None)
+    config = config if config is not None else config_or_default(None)
     facts = gather_facts(entry["body"], title=entry["title"], labels=entry["labels"])
     return inspect_report(facts, decide(facts, config))
 
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = parser.parse_args(argv)
-    config = _config_or_default(None)
+    config = config_or_default(None)
     entries = load_corpus()
     correct = dict.fromkeys(FIELDS, 0)
     misses: list[tuple[int, str, Any, Any]] = []

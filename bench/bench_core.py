@@ -17,7 +17,7 @@ import statistics
 import time
 from pathlib import Path
 
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import parse_config
 from recovery_bot.intake.decision import decide, gather_facts
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -42,7 +42,7 @@ from typing import Any
 # Imported up front, as in a running server: imports are not the digest's cost.
 import aiohttp
 
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import parse_config
 from recovery_bot.digest.config import DigestConfig
 from recovery_bot.digest.post import DigestParts, post_digest
 from recovery_bot.digest.report import IsoWeek

@@ -36,8 +36,8 @@ from typing import Any
 
 import aiohttp
 
+from recovery_bot.app import parse_config
 from recovery_bot.commands.rules import snooze_marker
-from recovery_bot.core.config import parse_config
 from recovery_bot.intake.decision import RESOLVED_TEXT
 from recovery_bot.platform.applier import marker_for
 from recovery_bot.platform.github import GitHubFactory, TokenAuth, WriteBudget

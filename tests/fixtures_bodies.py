@@ -27,7 +27,7 @@ def triage_text(body: str, *, title: str | None = None, user: object = None) -> 
     """The comment the pure decision gives ``body`` (with ``user`` a PyPIUser lookup), for
     tests of the plumbing: that the server, sweep or demo posts exactly what the decision
     says. The texts themselves are pinned word for word in tests/test_answers.py."""
-    from recovery_bot.core.config import parse_config
+    from recovery_bot.app import parse_config
     from recovery_bot.intake.decision import decide, gather_facts, with_lookup
 
     facts = gather_facts(body, title=title)

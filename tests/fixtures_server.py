@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest_asyncio
 
-from recovery_bot.core.config import AppConfig, parse_config
+from recovery_bot.app import create_app, parse_config
+from recovery_bot.core.config import AppConfig
 from recovery_bot.platform.github import TokenAuth, webhook_signature
-from recovery_bot.platform.server import BOT_KEY, Bot, Settings, create_app
+from recovery_bot.platform.server import BOT_KEY, Bot, Settings
 
 SERVER_SECRET = "It's a Secret to Everybody"
 SERVER_TOKEN = "ghs_test_token"

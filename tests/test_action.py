@@ -20,7 +20,7 @@ import pytest
 
 from fixtures_bodies import triage_text
 from recovery_bot.action import ACTIONS_LOGIN, action_config, run_action
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import parse_config
 from recovery_bot.core.errors import ConfigError
 from recovery_bot.demo import default_fixtures, load_samples, run, seed_issue
 from recovery_bot.digest.report import IsoWeek, digest_title

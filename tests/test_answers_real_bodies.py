@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import parse_config
 from recovery_bot.intake.decision import decide, gather_facts, situation_of
 
 ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "real"

@@ -10,9 +10,10 @@ import pytest_asyncio
 from fixtures_bodies import recovery_body
 from fixtures_github import GITHUB_APP_ID
 from fixtures_server import SERVER_SECRET, BotServer, bot_config
+from recovery_bot.app import create_app
 from recovery_bot.platform.github import AppAuth
 from recovery_bot.platform.redeliver import choose_redeliveries, redeliver_missed
-from recovery_bot.platform.server import HANDLED, Settings, create_app
+from recovery_bot.platform.server import HANDLED, Settings
 
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"

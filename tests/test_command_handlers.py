@@ -20,10 +20,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from recovery_bot.app import create_app, parse_config
 from recovery_bot.commands.rules import help_text
-from recovery_bot.core.config import AppConfig, parse_config
+from recovery_bot.core.config import AppConfig
 from recovery_bot.platform.github import TokenAuth, webhook_signature
-from recovery_bot.platform.server import BOT_KEY, Bot, Settings, create_app
+from recovery_bot.platform.server import BOT_KEY, Bot, Settings
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
 

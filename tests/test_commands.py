@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from recovery_bot.app import parse_config
 from recovery_bot.commands.rules import (
     REGISTRY,
     CommandContext,
@@ -27,7 +28,6 @@ from recovery_bot.commands.rules import (
     snooze_marker,
     split_args,
 )
-from recovery_bot.core.config import parse_config
 from recovery_bot.core.plans import Plan
 from recovery_bot.core.snapshot import CommentInfo
 

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
+from recovery_bot.app import parse_config
 from recovery_bot.commands.config import (
     DEFAULT_REPLIES,
     CommandsConfig,
     SavedReply,
     WrongFormTarget,
 )
-from recovery_bot.core.config import parse_config
 from recovery_bot.core.errors import ConfigError
 
 

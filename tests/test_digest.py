@@ -692,7 +692,7 @@ def test_next_run(weekday, at_time, after, expected):
 
 
 def test_config_is_wired_into_app_config():
-    from recovery_bot.core.config import parse_config
+    from recovery_bot.app import parse_config
 
     cfg = parse_config({"repositories": ["pypi/support"], "digest": {"weekday": "friday"}})
     assert cfg.digest == DigestConfig(repo="pypi/support", weekday=4)

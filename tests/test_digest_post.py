@@ -19,7 +19,7 @@ import gidgethub
 import pytest
 import pytest_asyncio
 
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import parse_config
 from recovery_bot.digest.config import DigestConfig
 from recovery_bot.digest.post import (
     META_LAST_WEEK,

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import aiohttp
 
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import parse_config
 from recovery_bot.core.snapshot import CommentInfo, IssueSnapshot, LabelEvent
 from recovery_bot.digest.post import META_LAST_WEEK, history_start, post_digest, run_due
 from recovery_bot.digest.report import IsoWeek

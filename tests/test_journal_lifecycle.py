@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from recovery_bot.app import create_app, parse_config
 from recovery_bot.cli import main
-from recovery_bot.core.config import parse_config
 from recovery_bot.platform import journal as journal_mod
 from recovery_bot.platform import journal_upkeep
 from recovery_bot.platform.github import TokenAuth
@@ -28,7 +28,7 @@ from recovery_bot.platform.journal import (
     JournalError,
 )
 from recovery_bot.platform.journal_upkeep import backup, prune_loop, prune_old
-from recovery_bot.platform.server import BOT_KEY, Settings, create_app
+from recovery_bot.platform.server import BOT_KEY, Settings
 
 DAY = 86400.0
 T0 = 2_000_000_000.0

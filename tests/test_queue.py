@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import parse_config
 from recovery_bot.core.plans import Plan
 from recovery_bot.core.snapshot import Clock, CommentInfo, IssueSnapshot, LabelEvent
 from recovery_bot.sla.clocks import compute_clock
@@ -18,15 +18,13 @@ from recovery_bot.sla.queue import (
     QueueState,
     bucket,
     build_state,
-    extend_plan,
-    get_state,
     positions,
     queue_paragraph,
     split_queue_block,
-    store_states,
     typical_wait,
     with_queue_block,
 )
+from recovery_bot.sla.queue_hook import extend_plan, get_state, store_states
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

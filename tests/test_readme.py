@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import parse_config
 from recovery_bot.demo import default_fixtures, run
 
 ROOT = Path(__file__).resolve().parents[1]

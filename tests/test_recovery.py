@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fixtures_bodies import recovery_body
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import parse_config
+from recovery_bot.core.pypi_user import PyPIUser
 from recovery_bot.intake.decision import (
     Facts,
     decide,
@@ -18,7 +19,6 @@ from recovery_bot.intake.decision import (
     neutralize_mentions,
     with_lookup,
 )
-from recovery_bot.platform.pypi import PyPIUser
 
 CFG = parse_config({"repositories": ["pypi/support"]})
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from recovery_bot import cli
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import parse_config
 from recovery_bot.core.errors import ConfigError
 from recovery_bot.platform.github import TokenAuth, WriteBudget
 from recovery_bot.platform.server import Settings

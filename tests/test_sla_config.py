@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from recovery_bot.core.config import parse_config
+from recovery_bot.app import parse_config
 from recovery_bot.core.errors import ConfigError
 from recovery_bot.sla.config import DEFAULT_FORMS, FormSla, SlaConfig, SlaLabels
 

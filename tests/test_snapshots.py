@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest_asyncio
 
+from recovery_bot.app import parse_config
 from recovery_bot.commands.rules import snooze_marker
-from recovery_bot.core.config import MaintainersConfig, parse_config
+from recovery_bot.core.config import MaintainersConfig
 from recovery_bot.core.snapshot import CommentInfo, LabelEvent
 from recovery_bot.platform.github import GitHubClient
 from recovery_bot.platform.permissions import Maintainers

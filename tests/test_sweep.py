@@ -21,8 +21,8 @@ import pytest
 import pytest_asyncio
 
 from fixtures_bodies import triage_text
+from recovery_bot.app import parse_config
 from recovery_bot.commands.rules import snooze_marker
-from recovery_bot.core.config import parse_config
 from recovery_bot.platform.github import GitHubFactory, GitHubUnavailable, TokenAuth, WriteBudget
 from recovery_bot.platform.journal import Journal
 from recovery_bot.platform.pypi import PyPIClient
@@ -31,7 +31,7 @@ from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
 from recovery_bot.sla.clocks import CLOSE_MARKER, REMINDER_MARKER
 from recovery_bot.sla.config import DEFAULT_CLOSE_TEXT, DEFAULT_REMINDER_TEXT
-from recovery_bot.sla.queue import get_state
+from recovery_bot.sla.queue_hook import get_state
 from recovery_bot.sla.sweep import run_sweep, sweep_loop
 
 REPO = "pypi/support"

@@ -41,7 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from recovery_bot.core.config import AppConfig, load_config, parse_config
+from recovery_bot.app import load_config, parse_config
+from recovery_bot.core.config import AppConfig
 from recovery_bot.core.errors import ConfigError
 from recovery_bot.platform.cli_errors import EXIT_ERROR, EXIT_USAGE, fail
 
@@ -88,9 +89,10 @@ async def handle_event(
     """One ``issues``/``issue_comment`` event through the server's screening and router."""
     from gidgethub import sansio
 
+    from recovery_bot.app import compose_router
     from recovery_bot.platform.github import TokenAuth
     from recovery_bot.platform.journal import Delivery
-    from recovery_bot.platform.server import DeliveryContext, compose_router, screen
+    from recovery_bot.platform.server import DeliveryContext, screen
 
     repositories = frozenset(r.casefold() for r in bot.config.repositories)
     action = payload.get("action")
@@ -256,7 +258,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
              "$GITHUB_REPOSITORY with comments by github-actions[bot])",
     )
     p.add_argument("--dry-run", action="store_true", help="print the writes, make none")
-    from recovery_bot.platform.serve_cli import add_log_format
+    from recovery_bot.platform.logs import add_log_format
 
     add_log_format(p)
     p.set_defaults(func=cmd_action)

@@ -108,8 +108,9 @@ async def sandbox_stack(
     keeps running for a newcomer to poke). The secret is fresh each time; the token the
     fake accepts is ``token`` (a random one unless given: the fake holds no real data).
     """
+    from recovery_bot.app import create_app
     from recovery_bot.platform.github import TokenAuth
-    from recovery_bot.platform.server import BOT_KEY, Settings, create_app
+    from recovery_bot.platform.server import BOT_KEY, Settings
     from recovery_bot.sandbox.fake_github import FakeGitHub
     from recovery_bot.sandbox.fake_pypi import FakePyPI
 
@@ -190,7 +191,7 @@ def seed_backlog(fake: Any, first_sample: datetime, now: datetime) -> None:
 async def measure_queue(stack: Any, samples: list[tuple[str, dict[str, Any]]],
                         out: TextIO) -> None:
     """Seed the backlog and run one real sweep, as a server does at start-up."""
-    from recovery_bot.sla.queue import get_state
+    from recovery_bot.sla.queue_hook import get_state
     from recovery_bot.sla.sweep import run_sweep
 
     now = datetime.now(UTC)
@@ -262,16 +263,27 @@ def report(fake: Any, numbers: list[int], config: Any, out: TextIO) -> dict[int,
 def run_demo(args: argparse.Namespace) -> int:
     import logging
 
-    from recovery_bot.cli import _config_or_default
+    from recovery_bot.app import config_or_default
 
     if not getattr(args, "verbose", False):
         # The report on stdout is the demo's output; the bot's own log lines (one per
         # delivery, plus aiohttp's) would drown it. `recovery-bot -v demo` shows them.
         logging.getLogger().setLevel(logging.WARNING)
 
-    config = _config_or_default(args.config)
+    config = config_or_default(args.config)
     folder = Path(args.fixtures) if args.fixtures else default_fixtures()
     with tempfile.TemporaryDirectory(prefix="recovery-bot-demo-") as tmp:
         db = args.db or str(Path(tmp) / "journal.sqlite3")
         asyncio.run(run(folder, db, sys.stdout, config))
     return 0
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="sandbox: run the bot against local GitHub and PyPI stand-ins and show what it does",
+    )
+    p.add_argument("--config", default=None, help="app.yaml (default: ./app.yaml or built-in)")
+    p.add_argument("--fixtures", default=None, help="folder of sample deliveries")
+    p.add_argument("--db", default=None, help="SQLite file (default: a temporary one)")
+    p.set_defaults(func=run_demo)

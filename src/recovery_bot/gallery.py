@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
-from recovery_bot.core.config import AppConfig, parse_config
+from recovery_bot.app import parse_config
+from recovery_bot.core.config import AppConfig
+from recovery_bot.core.pypi_user import PyPIUser
 from recovery_bot.intake.answers import SITUATIONS
 from recovery_bot.intake.decision import decide, gather_facts, situation_of, with_lookup
-from recovery_bot.platform.pypi import PyPIUser
 
 _BOXES = {
     "Recovery Codes": "I never generated or have lost access to the recovery codes for my "

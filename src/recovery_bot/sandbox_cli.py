@@ -91,10 +91,10 @@ async def serve_sandbox(
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from recovery_bot.cli import _config_or_default
+    from recovery_bot.app import config_or_default
     from recovery_bot.demo import default_fixtures
 
-    config = _config_or_default(args.config)
+    config = config_or_default(args.config)
     folder = Path(args.fixtures) if args.fixtures else default_fixtures()
     with tempfile.TemporaryDirectory(prefix="recovery-bot-sandbox-") as tmp:
         asyncio.run(
@@ -116,7 +116,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8080, help="the bot's port (0: any free one)")
     p.add_argument("--config", default=None, help="app.yaml (default: ./app.yaml or built-in)")
     p.add_argument("--fixtures", default=None, help="folder of sample deliveries")
-    from recovery_bot.platform.serve_cli import add_log_format
+    from recovery_bot.platform.logs import add_log_format
 
     add_log_format(p)
     p.set_defaults(func=cmd_sandbox)

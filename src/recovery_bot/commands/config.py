@@ -125,12 +125,18 @@ class CommandsConfig:
 
     def lookup(self) -> dict[str, str]:
         """Every name that may be typed -> the registry command it runs."""
-        from recovery_bot.commands.rules import REGISTRY
-
-        table = {self.typed_name(c): c for c in REGISTRY}
+        table = {self.typed_name(c): c for c in COMMAND_NAMES}
         table.update(self.aliases)
         return table
 
+
+#: The commands ``commands.rules`` registers, in its order (``/help`` lists them so).
+#: Named here so this section's parser needs no import of the rules (which import it);
+#: ``rules`` refuses to load if its registry and this list ever differ.
+COMMAND_NAMES: tuple[str, ...] = (
+    "help", "recheck", "reply", "close", "reopen", "awaiting-response", "resume", "snooze",
+    "label", "unlabel", "assign", "unassign", "fast-track", "wrong-form",
+)
 
 # --- default texts ------------------------------------------------------------------
 # Short, kind and specific; never ask anyone to post an address here (the issue is public).
@@ -467,8 +473,6 @@ def _names(sec: Section, canonical: tuple[str, ...]) -> tuple[dict[str, str], di
 
 def parse_commands_config(section: Section, app: AppConfig) -> CommandsConfig:
     """Read ``commands:`` (absent -> the shipped defaults), failing on the first problem."""
-    from recovery_bot.commands.rules import REGISTRY  # lazy: commands imports this module
-
     section.only(
         "allowed_labels", "names", "aliases", "replies", "close_replies", "wrong_form",
         "snooze_text", "snooze_max", "refusal_text", "refusal_interval",
@@ -508,7 +512,7 @@ def parse_commands_config(section: Section, app: AppConfig) -> CommandsConfig:
         if r.snooze is not None and r.snooze > snooze_max:
             raise ConfigError(section.file, f"{section.key('replies')}.{r.name}.snooze",
                               "is longer than commands.snooze_max")
-    names, aliases = _names(section, tuple(REGISTRY))
+    names, aliases = _names(section, COMMAND_NAMES)
     return CommandsConfig(
         allowed_labels=allowed,
         replies=replies,

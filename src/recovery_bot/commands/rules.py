@@ -63,6 +63,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from recovery_bot.commands.config import (
+    COMMAND_NAMES,
     DEFAULT_AWAITING_LABEL,
     DEFAULT_SNOOZED_LABEL,
     CommandsConfig,
@@ -996,3 +997,9 @@ def cmd_wrong_form(args: tuple[str, ...], ctx: CommandContext) -> CommandResult:
     text = render(target.text, ctx, url=target.url)
     body = _with_markers(text, ctx.config, f"cmd:wrong-form:{target.name}")
     return _closing(ctx, [], [], (body,), "not_planned")
+
+
+if tuple(REGISTRY) != COMMAND_NAMES:  # pragma: no cover - fails at import, loudly
+    raise RuntimeError(
+        f"commands.config.COMMAND_NAMES {COMMAND_NAMES} != registered {tuple(REGISTRY)}"
+    )

@@ -4,10 +4,12 @@ Every problem is reported as ``ConfigError(file, dotted.key, what is wrong)`` so
 stops with one actionable line. Unknown keys are errors too: a typo such as
 ``lables:`` must not silently fall back to defaults.
 
-Each feature module owns the parser of its own section (``sla.parse_sla_config``,
-``commands.parse_commands_config``, ``digest.parse_digest_config``) and uses the
-``Section`` reader below, so the rules for durations, lists and unknown keys are the
-same everywhere.
+Each feature owns the parser of its own section (``sla.config.parse_sla_config``,
+``commands.config.parse_commands_config``, ``digest.config.parse_digest_config``) and uses
+the ``Section`` reader below, so the rules for durations, lists and unknown keys are the
+same everywhere. Which sections exist is decided above the features, in ``app.py``
+(``app.SECTIONS``), which passes them to :func:`parse_config`: this module imports no
+feature.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -31,6 +33,10 @@ _MISSING: Any = object()
 _REPO_RE = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\Z")
 _LOGIN_RE = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?\Z")
 _TEAM_RE = re.compile(r"\A[A-Za-z0-9-]+/[A-Za-z0-9._-]+\Z")
+
+
+#: A feature's section parser: (its ``Section``, the config so far) -> its frozen dataclass.
+SectionParser = Callable[["Section", "AppConfig"], Any]
 
 
 class Section:
@@ -275,8 +281,14 @@ def _labels(sec: Section) -> LabelsConfig:
     return LabelsConfig(**values)
 
 
-def parse_config(data: Any, file: str = "app.yaml") -> AppConfig:
-    """Build an AppConfig from parsed YAML, raising ConfigError on the first problem."""
+def parse_config(
+    data: Any, file: str = "app.yaml", sections: Mapping[str, SectionParser] | None = None
+) -> AppConfig:
+    """Build an AppConfig from parsed YAML, raising ConfigError on the first problem.
+
+    ``sections`` are the feature sections' parsers by key (``app.SECTIONS``); without
+    them the feature fields stay ``None``. Callers above the features use
+    ``app.parse_config``, which passes them."""
     top = Section(data, file)
     top.only(*TOP_KEYS)
     repos = top.str_list("repositories")
@@ -374,29 +386,23 @@ def parse_config(data: Any, file: str = "app.yaml") -> AppConfig:
         github=github,
         server=server,
     )
-    return _with_features(cfg, top)
+    return _with_features(cfg, top, sections or {})
 
 
-def _with_features(cfg: AppConfig, top: Section) -> AppConfig:
-    """Parse the feature sections with their own modules' parsers (when present)."""
+def _with_features(
+    cfg: AppConfig, top: Section, sections: Mapping[str, SectionParser]
+) -> AppConfig:
+    """Parse the feature sections with their own parsers, in the order given."""
     import dataclasses
-    import importlib
 
-    updates: dict[str, Any] = {}
-    for name, module, func in (
-        ("sla", "recovery_bot.sla.config", "parse_sla_config"),
-        ("commands", "recovery_bot.commands.config", "parse_commands_config"),
-        ("digest", "recovery_bot.digest.config", "parse_digest_config"),
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError:
-            continue
-        updates[name] = getattr(mod, func)(top.sub(name), cfg)
+    updates = {name: parse(top.sub(name), cfg) for name, parse in sections.items()}
     return dataclasses.replace(cfg, **updates) if updates else cfg
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> AppConfig:
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    sections: Mapping[str, SectionParser] | None = None,
+) -> AppConfig:
     """Read app.yaml (``path``, else ``$RECOVERY_BOT_CONFIG``, else ./app.yaml)."""
     p = Path(path or os.environ.get("RECOVERY_BOT_CONFIG") or "app.yaml")
     file = str(p)
@@ -413,4 +419,4 @@ def load_config(path: str | os.PathLike[str] | None = None) -> AppConfig:
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
         problem = getattr(exc, "problem", exc)
         raise ConfigError(file, where, f"is not valid YAML: {problem}") from None
-    return parse_config(data, file)
+    return parse_config(data, file, sections)

@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+
+def parse_github_time(value: str) -> datetime:
+    """GitHub's ``2026-09-10T12:00:00Z`` → aware UTC datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 Owner = Literal["maintainers", "reporter", "nobody"]
 ClockState = Literal[
     "ok",  # maintainers owe the move, not yet near the target

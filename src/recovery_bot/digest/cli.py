@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from recovery_bot.cli import _config_or_default
+    from recovery_bot.app import config_or_default
 
     now = datetime.now(UTC)
     if args.week is None:
@@ -44,7 +44,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         if week.start() > now:
             return fail("digest", f"{week} has not started yet", EXIT_USAGE)
 
-    config = _config_or_default(args.config)
+    config = config_or_default(args.config)
     digest_cfg: DigestConfig = config.digest or DigestConfig(repo=config.repositories[0])
     repo = args.repo or digest_cfg.repo or config.repositories[0]
     try:

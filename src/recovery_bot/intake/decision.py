@@ -16,6 +16,7 @@ from typing import Any
 
 from recovery_bot.core.config import AppConfig, LabelsConfig
 from recovery_bot.core.plans import Plan
+from recovery_bot.core.pypi_user import PyPIUser
 from recovery_bot.intake import answers
 from recovery_bot.intake.answers import Situation
 from recovery_bot.intake.forms import ParsedForm, parse_body
@@ -27,7 +28,6 @@ from recovery_bot.intake.reason import (
     says_recovery_codes_fail,
 )
 from recovery_bot.intake.username import normalize_username
-from recovery_bot.platform.pypi import PyPIUser
 
 RECOVERY_FORM = "account-recovery"
 USERNAME_HEADING = "PyPI Username"

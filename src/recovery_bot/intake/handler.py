@@ -1,4 +1,4 @@
-"""Triage of one issue: the shell around the pure decision in ``recovery``.
+"""Triage of one issue: the shell around the pure decision in ``intake.decision``.
 
 Reads what the decision needs (PyPI lookup, maintainer check), calls the pure code, and
 hands the plan to the applier. Used by webhook handlers, ``/recheck`` and the sweep.
@@ -7,28 +7,19 @@ hands the plan to the applier. Used by webhook handlers, ``/recheck`` and the sw
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from gidgethub import routing, sansio
 
+from recovery_bot.core.snapshot import parse_github_time
 from recovery_bot.intake.decision import decide, gather_facts, with_lookup
-from recovery_bot.platform.applier import ApplyResult, apply_plan
-from recovery_bot.platform.github import parse_github_time
+from recovery_bot.platform.applier import Outcome, TriageOutcome, apply_plan
 from recovery_bot.platform.permissions import is_bot_account
+from recovery_bot.sla.queue_hook import extend_plan
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal[
-    "applied", "unchanged", "skipped", "pypi_unknown", "ignored"
-]
-
-
-@dataclass
-class TriageOutcome:
-    outcome: Outcome
-    why: str = ""
-    result: ApplyResult | None = None
+__all__ = ["Outcome", "TriageOutcome", "router", "skip_reason", "triage_issue"]
 
 
 async def triage_issue(
@@ -88,10 +79,6 @@ async def triage_issue(
 async def _extend_plan(bot: Any, gh: Any, repo: str, issue: dict[str, Any], facts: Any,
                        plan: Any) -> Any:
     """Let the queue module add the reporter's place in the queue to the comment."""
-    try:
-        from recovery_bot.sla.queue import extend_plan
-    except ModuleNotFoundError:
-        return plan
     return await extend_plan(bot, gh, repo, issue, facts, plan)
 
 

@@ -20,21 +20,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from recovery_bot.core.pypi_user import MAX_USERNAME_LENGTH, is_valid_username
+
 log = logging.getLogger(__name__)
 
-# warehouse/accounts/models.py users_valid_username (case-insensitive) + length <= 50.
-USERNAME_RE = re.compile(r"\A(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])\Z")
-MAX_USERNAME_LENGTH = 50
-
-
-def is_valid_username(name: str) -> bool:
-    """True when ``name`` satisfies PyPI's username constraint (ASCII only, <= 50 chars)."""
-    return (
-        isinstance(name, str)
-        and 0 < len(name) <= MAX_USERNAME_LENGTH
-        and name.isascii()
-        and USERNAME_RE.match(name) is not None
-    )
+# PyPI's username rule lives in core (the PyPI client checks names with it too).
 
 
 # ``missing``: nothing typed (empty, ``_No response_``, the template placeholder left).

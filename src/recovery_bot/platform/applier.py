@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from recovery_bot.core.plans import Plan
 
@@ -63,6 +63,10 @@ def find_bot_comment(
     return None
 
 
+#: How handling one delivery ended; the server journals it and counts it in metrics.
+Outcome = Literal["applied", "unchanged", "skipped", "pypi_unknown", "ignored"]
+
+
 @dataclass
 class ApplyResult:
     """What the applier did (or, in a dry run, would do): one entry per write."""
@@ -79,6 +83,15 @@ class ApplyResult:
     @property
     def changed(self) -> bool:
         return bool(self.writes)
+
+
+@dataclass
+class TriageOutcome:
+    """What a router callback reports back to the server (``DeliveryContext.outcome``)."""
+
+    outcome: Outcome
+    why: str = ""
+    result: ApplyResult | None = None
 
 
 

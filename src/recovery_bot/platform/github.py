@@ -61,7 +61,6 @@ from collections.abc import (
 )
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -75,7 +74,7 @@ import gidgethub.apps
 from recovery_bot import USER_AGENT
 from recovery_bot.core.config import GitHubConfig
 from recovery_bot.core.errors import ConfigError
-from recovery_bot.core.snapshot import LabelEvent
+from recovery_bot.core.snapshot import LabelEvent, parse_github_time
 from recovery_bot.platform.metrics import GITHUB_CALLS
 
 log = logging.getLogger(__name__)
@@ -729,11 +728,6 @@ def webhook_signature(secret: str | bytes, body: bytes) -> str:
     The server passes the secret already encoded (it checks every delivery)."""
     key = secret.encode() if isinstance(secret, str) else secret
     return "sha256=" + hmac.digest(key, body, "sha256").hex()
-
-
-def parse_github_time(value: str) -> datetime:
-    """GitHub's ``2026-09-10T12:00:00Z`` → aware UTC datetime."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 # ---------------------------------------------------------------------------------------

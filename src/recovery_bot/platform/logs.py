@@ -8,6 +8,7 @@ JSON formatter turns into keys, so a platform can filter on them without parsing
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import sys
@@ -55,3 +56,11 @@ def configure(level: int, fmt: str = "plain", stream: TextIO | None = None) -> N
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(PLAIN_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
+
+
+def add_log_format(p: argparse.ArgumentParser) -> None:
+    """``--log-format plain|json`` for the long-running and unattended commands."""
+    p.add_argument(
+        "--log-format", choices=("plain", "json"), default="plain",
+        help="plain text lines (default) or one JSON object per line for log platforms",
+    )

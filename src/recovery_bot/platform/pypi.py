@@ -28,9 +28,8 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
-from typing import Literal
 from urllib.parse import quote
 
 import aiohttp
@@ -38,7 +37,7 @@ from cachetools import TTLCache
 from yarl import URL
 
 from recovery_bot import USER_AGENT
-from recovery_bot.intake.username import is_valid_username
+from recovery_bot.core.pypi_user import LookupStatus, PyPIUser, is_valid_username
 from recovery_bot.platform.metrics import PYPI_CACHE_HITS, PYPI_LOOKUPS
 
 __all__ = [
@@ -52,8 +51,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LookupStatus = Literal["found", "not_found", "unknown"]
-
 #: A profile page is tens of kB; even thousands of projects stay well under this. Reading
 #: more would only let a misbehaving server (or a test double) make us buffer without end.
 MAX_PAGE_BYTES = 2 * 1024 * 1024
@@ -61,23 +58,6 @@ MAX_PAGE_BYTES = 2 * 1024 * 1024
 MAX_REDIRECTS = 3
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
-
-@dataclass(frozen=True)
-class PyPIUser:
-    """The answer to "does this PyPI account exist?" as the triage rules need it."""
-
-    status: LookupStatus
-    #: What the caller asked for, in the caller's spelling.
-    username: str
-    #: The spelling PyPI uses (learnt from the case redirect); None unless found.
-    canonical: str | None = None
-    #: Projects listed on the profile; None if found but unparseable, or not found/unknown.
-    project_count: int | None = None
-    #: Why the answer is unknown ("HTTP 503", "timeout", "connection refused", ...).
-    detail: str = ""
-    #: True when answered from the cache rather than by a request made for this call.
-    cached: bool = False
 
 
 # --- profile page parsing (pure) -------------------------------------------------------

@@ -1,23 +1,21 @@
-"""Subcommands that run the shell: ``serve``, ``demo`` (and the feature commands that
-register themselves here as their modules exist)."""
+"""``recovery-bot serve``: the webhook server with every feature (``app.create_app``)."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import importlib
 import logging
 import os
 
-from aiohttp import web
-
-from recovery_bot.core.config import load_config
+from recovery_bot.app import create_app, load_config
+from recovery_bot.platform.logs import add_log_format
 
 log = logging.getLogger("recovery_bot")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from recovery_bot.platform.server import create_app, settings_from_environ, tune_gc
+    from aiohttp import web
+
+    from recovery_bot.platform.server import settings_from_environ, tune_gc
 
     config = load_config(args.config)
     settings = settings_from_environ(sandbox=False)
@@ -33,21 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from recovery_bot.demo import run_demo
-
-    return run_demo(args)
-
-
-def add_log_format(p: argparse.ArgumentParser) -> None:
-    """``--log-format plain|json`` for the long-running and unattended commands."""
-    p.add_argument(
-        "--log-format", choices=("plain", "json"), default="plain",
-        help="plain text lines (default) or one JSON object per line for log platforms",
-    )
-
-
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the webhook server")
     p.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
@@ -56,20 +40,3 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--access-log", action="store_true", help="log every HTTP request")
     add_log_format(p)
     p.set_defaults(func=cmd_serve)
-
-    p = sub.add_parser(
-        "demo",
-        help="sandbox: run the bot against local GitHub and PyPI stand-ins and show what it does",
-    )
-    p.add_argument("--config", default=None, help="app.yaml (default: ./app.yaml or built-in)")
-    p.add_argument("--fixtures", default=None, help="folder of sample deliveries")
-    p.add_argument("--db", default=None, help="SQLite file (default: a temporary one)")
-    p.set_defaults(func=cmd_demo)
-
-    for module in ("recovery_bot.sla.cli", "recovery_bot.digest.cli",
-                   "recovery_bot.platform.journal_cli", "recovery_bot.action",
-                   "recovery_bot.sandbox_cli"):
-        with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(module).add_commands(sub)
-
-

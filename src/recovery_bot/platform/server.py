@@ -36,9 +36,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from recovery_bot import USER_AGENT
 from recovery_bot.core.config import AppConfig
 from recovery_bot.core.errors import ConfigError
-from recovery_bot.intake.handler import TriageOutcome
-from recovery_bot.intake.handler import router as triage_router
 from recovery_bot.platform import metrics
+from recovery_bot.platform.applier import TriageOutcome
 from recovery_bot.platform.github import (
     GitHubFactory,
     GitHubUnavailable,
@@ -75,16 +74,9 @@ def screen(
     return None
 
 
-def compose_router() -> routing.Router:
-    """One router per concern, composed here (as python/bedevere does)."""
-    routers = [triage_router]
-    try:
-        from recovery_bot.commands.handler import router as command_router
-    except ModuleNotFoundError:
-        pass
-    else:
-        routers.append(command_router)
-    return routing.Router(*routers)
+#: The periodic jobs a running bot starts beside its workers: ``(name, coroutine)`` pairs
+#: built for one Bot. Which jobs exist is composition (``app.scheduled_jobs``).
+Jobs = Callable[["Bot"], list[tuple[str, Any]]]
 
 
 @dataclass
@@ -239,10 +231,12 @@ class Bot:
     pypi: PyPIClient
     session: aiohttp.ClientSession
     clock: Callable[[], float] = time.time
-    router: routing.Router = field(default_factory=compose_router)
+    #: The features' routers composed into one (``app.compose_router``); none by default.
+    router: routing.Router = field(default_factory=routing.Router)
     maintainers: Maintainers = field(init=False)
     dry_run: bool = False
     run_jobs: bool = True  # periodic jobs (redelivery, sweep, digest); tests turn them off
+    jobs: Jobs | None = None
 
     def __post_init__(self) -> None:
         self.maintainers = Maintainers(self.config)
@@ -316,14 +310,8 @@ class Bot:
         tasks: list[tuple[str, Any]] = []
         if not self.run_jobs:
             return tasks
-        if getattr(self.settings.auth, "app_id", None):
-            from recovery_bot.platform.redeliver import redeliver_loop
-
-            tasks.append(("redeliver", redeliver_loop(self)))
-        with contextlib.suppress(ModuleNotFoundError):
-            from recovery_bot.platform.scheduler import scheduled_tasks
-
-            tasks.extend(scheduled_tasks(self))
+        if self.jobs is not None:
+            tasks.extend(self.jobs(self))
         return tasks
 
     def _spawn(self, coro: Any, name: str) -> None:
@@ -571,10 +559,14 @@ def create_app(
     start_workers: bool = True,
     run_jobs: bool = True,
     github_options: Mapping[str, Any] | None = None,
+    router: routing.Router | None = None,
+    jobs: Jobs | None = None,
 ) -> web.Application:
     """Build the aiohttp application; clients and workers start in its cleanup context.
 
     ``github_options`` go to ``GitHubFactory`` (tests shrink retry waits with them).
+    ``router`` and ``jobs`` are the features (``app.create_app`` passes them): this module
+    imports none.
     """
     app = web.Application(client_max_size=config.server.max_body_bytes)
     app.router.add_post("/webhook", webhook)
@@ -603,6 +595,7 @@ def create_app(
         bot = Bot(
             config=config, settings=settings, journal=journal, factory=factory,
             pypi=pypi, session=session, clock=clock, dry_run=dry_run, run_jobs=run_jobs,
+            router=router if router is not None else routing.Router(), jobs=jobs,
         )
         app[BOT_KEY] = bot
         pending = journal.counts()

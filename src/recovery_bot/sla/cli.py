@@ -242,9 +242,9 @@ async def sandbox_bot(config: AppConfig, now: datetime, *, dry_run: bool) -> Asy
 
 
 def _load(args: argparse.Namespace, cmd: str) -> tuple[AppConfig, list[str]] | int:
-    from recovery_bot.cli import _config_or_default
+    from recovery_bot.app import config_or_default
 
-    config = _config_or_default(args.config)
+    config = config_or_default(args.config)
     repos = list(args.repo or config.repositories)
     for r in repos:
         try:

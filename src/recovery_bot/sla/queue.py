@@ -1,4 +1,5 @@
-"""Queue position and typical wait for the triage comment (pure core + the triage hook).
+"""Queue position and typical wait for the triage comment (pure core; the triage hook
+that reads the last sweep's state is ``sla.queue_hook``).
 
 The reporter's first question is "when will someone look at this?". pypi/support's own
 workflow (``response-time-comment.yml``) answers it once, at open: the number of open
@@ -27,25 +28,21 @@ bucket=50 -->``), so the sweep compares buckets without parsing prose. Once a ma
 has answered, the paragraph is dropped (one edit): "N ahead" no longer applies.
 
 The queue state (:class:`QueueState`) is computed by every sweep from what it read and
-kept on the bot (``bot.queue_state``) in memory only: GitHub is the source of truth and
-the next sweep recomputes it. Until a first sweep has run, triage simply writes no
-paragraph, and the sweep adds it.
+kept on the bot (``bot.queue_state``, see ``sla.queue_hook``) in memory only: GitHub is
+the source of truth and the next sweep recomputes it. Until a first sweep has run, triage
+simply writes no paragraph, and the sweep adds it.
 """
 
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from recovery_bot.core.plans import Plan
 from recovery_bot.core.snapshot import Clock, IssueSnapshot
-from recovery_bot.platform.github import parse_github_time
 
 RECOVERY_FORM = "account-recovery"
 WAIT_WINDOW = timedelta(days=28)
@@ -237,78 +234,15 @@ def build_state(
     )
 
 
-# --------------------------------------------------------------------------- on the bot
-
-
-def store_states(bot: Any, repo: str, states: Iterable[QueueState]) -> None:
-    """Keep ``states`` on ``bot.queue_state`` (``{(repo, form): QueueState}``)."""
-    table = getattr(bot, "queue_state", None)
-    if not isinstance(table, dict):
-        table = {}
-        bot.queue_state = table
-    for st in states:
-        table[(repo.casefold(), st.form)] = st
-
-
-def get_state(bot: Any, repo: str, form: str) -> QueueState | None:
-    table = getattr(bot, "queue_state", None)
-    if not isinstance(table, dict):
-        return None
-    return table.get((repo.casefold(), form))
-
-
-def _created_at(issue: Mapping[str, Any], fallback: datetime) -> datetime:
-    raw = issue.get("created_at")
-    if isinstance(raw, str) and raw:
-        try:
-            return parse_github_time(raw)
-        except ValueError:
-            pass
-    return fallback
-
-
-async def extend_plan(
-    bot: Any, gh: Any, repo: str, issue_json: Mapping[str, Any], facts: Any, plan: Plan
-) -> Plan:
-    """Add the queue paragraph to a recovery issue's triage comment (called by
-    ``triage.triage_issue``; ``gh`` is unused: everything comes from the last sweep).
-
-    ``upsert`` gets the paragraph appended; ``resolve`` (nothing missing) becomes an
-    ``upsert`` of the all-in-order text plus the paragraph, so every waiting recovery
-    issue gets one welcoming comment with its place in the queue. An issue a maintainer
-    has answered gets no paragraph (and loses an old one on the next edit)."""
-    del gh
-    form = getattr(facts, "form", None)
-    if form not in QUEUE_FORMS or plan.comment is None:
-        return plan
-    if plan.comment_action not in ("upsert", "resolve"):
-        return plan
-    state = get_state(bot, repo, form)
-    if state is None:
-        return plan
-    number = int(issue_json.get("number") or 0)
-    label = state.bucket_of(_created_at(issue_json, state.computed_at), number)
-    if label is None:
-        return plan
-    marker = bot.config.bot.marker
-    text = with_queue_block(plan.comment, marker, label, state.paragraph(label))
-    return dataclasses.replace(
-        plan, comment=text, comment_action="upsert", notes=(*plan.notes, f"queue: bucket {label}")
-    )
-
-
 __all__ = [
     "QUEUE_FORMS",
     "QueueState",
     "bucket",
     "build_state",
-    "extend_plan",
-    "get_state",
     "is_waiting",
     "positions",
     "queue_paragraph",
     "split_queue_block",
-    "store_states",
     "typical_wait",
     "with_queue_block",
 ]

@@ -64,9 +64,9 @@ from recovery_bot.sla.queue import (
     build_state,
     is_waiting,
     split_queue_block,
-    store_states,
     with_queue_block,
 )
+from recovery_bot.sla.queue_hook import store_states
 
 log = logging.getLogger(__name__)
 
