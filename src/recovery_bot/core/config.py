@@ -413,7 +413,8 @@ def load_config(
     except OSError as exc:
         raise ConfigError(file, "(file)", f"cannot be read: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        # libyaml's safe loader when present: same result as safe_load, ~10x faster.
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"

@@ -25,7 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from recovery_bot.digest.report import DEFAULT_TITLE_PREFIX
+#: The digest issue's title starts with this (``digest.report.digest_title``).
+DEFAULT_TITLE_PREFIX = "Support backlog digest"
 
 if TYPE_CHECKING:
     from recovery_bot.core.config import AppConfig, Section

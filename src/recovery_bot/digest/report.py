@@ -65,8 +65,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from recovery_bot.core.snapshot import Clock, IssueSnapshot
+from recovery_bot.digest.config import DEFAULT_TITLE_PREFIX
 
-DEFAULT_TITLE_PREFIX = "Support backlog digest"
 GITHUB_BODY_LIMIT = 65_536
 TREND_WEEKS = 12
 RESPONSE_WINDOW_WEEKS = 4

@@ -7,7 +7,6 @@ Loads only the intake rules (and aiohttp for the one PyPI lookup, when not
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -54,6 +53,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         body, title=args.title, labels=args.label or (), form_label=config.labels.form
     )
     if facts.pypi_lookup_name and not args.offline:
+        import asyncio
+
         pypi_url = args.pypi_url or os.environ.get("PYPI_URL") or "https://pypi.org"
         user = asyncio.run(
             _lookup(facts.pypi_lookup_name, pypi_url, config.pypi.timeout.total_seconds())

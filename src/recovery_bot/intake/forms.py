@@ -265,6 +265,12 @@ def _gen_rank(generation: str) -> str:
     return "9999-99" if generation == "current" else generation
 
 
+def _load_yaml(text: str) -> object:
+    """``yaml.safe_load`` with libyaml's parser when present: the same documents, but
+    the eleven templates load in ~10 ms instead of ~120 ms (``inspect`` pays it once)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def _yaml_fields(doc: object) -> tuple[_TField, ...]:
     """The submitted elements of a YAML issue form (``markdown`` ones never reach the body)."""
     out: list[_TField] = []
@@ -369,7 +375,7 @@ def _registry() -> _Registry:
     templates: list[_Template] = []
     markdown_sources: list[tuple[FormId, str, str]] = []
     for name, form in _CURRENT_FILES.items():
-        doc = yaml.safe_load((root / "current" / name).read_text(encoding="utf-8"))
+        doc = _load_yaml((root / "current" / name).read_text(encoding="utf-8"))
         templates.append(_make_template(form, "current", _yaml_fields(doc), False))
     for entry in sorted((root / "history").iterdir(), key=lambda p: p.name):
         parts = entry.name.split(".")
@@ -379,7 +385,7 @@ def _registry() -> _Registry:
         text = entry.read_text(encoding="utf-8")
         if ext in ("yml", "yaml"):
             templates.append(
-                _make_template(form, generation, _yaml_fields(yaml.safe_load(text)), False)
+                _make_template(form, generation, _yaml_fields(_load_yaml(text)), False)
             )
         elif ext == "md":
             markdown_sources.append((form, generation, text))
