@@ -162,3 +162,13 @@ def test_app_composes_every_feature_router() -> None:
     assert _callbacks(intake_router) and _callbacks(commands_router)
     assert composed == _callbacks(intake_router) | _callbacks(commands_router)
     assert {e for e, _ in composed} == {"issues", "issue_comment"}
+
+
+def test_mypy_strict_list_is_the_pure_list() -> None:
+    """pyproject's strict mypy override names exactly the pure modules."""
+    import tomllib
+
+    data = tomllib.loads((layout.SRC.parent.parent / "pyproject.toml").read_text())
+    strict = [o for o in data["tool"]["mypy"]["overrides"] if o.get("disallow_untyped_defs")]
+    assert len(strict) == 1
+    assert tuple(strict[0]["module"]) == layout.PURE

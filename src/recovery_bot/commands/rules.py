@@ -60,7 +60,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, TypedDict, TypeGuard, get_args
 
 from recovery_bot.commands.config import (
     COMMAND_NAMES,
@@ -72,8 +72,8 @@ from recovery_bot.commands.config import (
 )
 from recovery_bot.core.config import AppConfig, Section
 from recovery_bot.core.durations import format_duration, parse_duration
-from recovery_bot.core.plans import Plan
-from recovery_bot.intake.username import is_valid_username
+from recovery_bot.core.plans import Plan, StateReason
+from recovery_bot.core.pypi_user import is_valid_username
 
 # --- finding commands ---------------------------------------------------------------
 
@@ -618,9 +618,18 @@ def _no_args(args: tuple[str, ...]) -> None:
         raise CommandError(f"This command takes no arguments (got `{_safe(' '.join(args))}`).")
 
 
+class _LabelChanges(TypedDict):
+    add_labels: tuple[str, ...]
+    remove_labels: tuple[str, ...]
+
+
+def _is_state_reason(reason: str) -> TypeGuard[StateReason]:
+    return reason in get_args(StateReason)
+
+
 def _label_changes(
     ctx: CommandContext, add: Iterable[str] = (), remove: Iterable[str] = ()
-) -> dict[str, tuple[str, ...]]:
+) -> _LabelChanges:
     """Plan fields for the labels that actually change (idempotence)."""
     present = {x.casefold(): x for x in ctx.labels}
     add_t = tuple(dict.fromkeys(x for x in add if x.casefold() not in present))
@@ -701,14 +710,18 @@ def _closing(
     Closing also drops the awaiting and snoozed labels: a closed issue owes nobody a
     move, and leaving them would show it as waiting in every report.
     """
-    state_fields: dict[str, Any] = {}
+    state: Literal["closed"] | None = None
+    state_reason: StateReason | None = None
     if reason:
         clock = clock_labels(ctx.config)
         add = [x for x in add if not _has(clock, x)]
         remove = [*remove, *clock]
         if ctx.state != "closed":
-            state_fields = {"state": "closed", "state_reason": reason}
-    plan = Plan(replies=replies, **_label_changes(ctx, add, remove), **state_fields)
+            if not _is_state_reason(reason):  # config and _CLOSE_REASONS allow only these
+                raise ValueError(f"{reason!r} is not a GitHub close reason")
+            state, state_reason = "closed", reason
+    plan = Plan(replies=replies, **_label_changes(ctx, add, remove), state=state,
+                state_reason=state_reason)
     return _ok(plan, **result)
 
 

@@ -14,6 +14,7 @@ feature.
 
 from __future__ import annotations
 
+import builtins
 import logging
 import os
 import re
@@ -78,7 +79,12 @@ class Section:
         return value
 
     def int(
-        self, name: str, default: Any = _MISSING, *, min: int | None = None, max: int | None = None
+        self,
+        name: builtins.str,
+        default: Any = _MISSING,
+        *,
+        min: int | None = None,
+        max: int | None = None,
     ) -> Any:
         value = self.raw(name, default)
         if value is default and default is not _MISSING:
@@ -91,7 +97,9 @@ class Section:
             raise self.error(name, f"must be at most {max}, got {value}")
         return value
 
-    def float(self, name: str, default: Any = _MISSING, *, min: float | None = None) -> Any:
+    def float(
+        self, name: builtins.str, default: Any = _MISSING, *, min: float | None = None
+    ) -> Any:
         value = self.raw(name, default)
         if value is default and default is not _MISSING:
             return value
@@ -101,14 +109,14 @@ class Section:
             raise self.error(name, f"must be at least {min}, got {value}")
         return float(value)
 
-    def bool(self, name: str, default: Any = _MISSING) -> Any:
+    def bool(self, name: builtins.str, default: Any = _MISSING) -> Any:
         value = self.raw(name, default)
         if not isinstance(value, bool):
             raise self.error(name, f"must be true or false, got {value!r}")
         return value
 
     def duration(
-        self, name: str, default: Any = _MISSING, *, positive: bool = True
+        self, name: builtins.str, default: Any = _MISSING, *, positive: builtins.bool = True
     ) -> Any:
         value = self.raw(name, default)
         if isinstance(value, timedelta):
@@ -123,7 +131,7 @@ class Section:
             raise self.error(name, "must be longer than zero")
         return td
 
-    def str_list(self, name: str, default: Any = _MISSING) -> Any:
+    def str_list(self, name: builtins.str, default: Any = _MISSING) -> Any:
         value = self.raw(name, default)
         if value is default and default is not _MISSING:
             return tuple(value) if isinstance(value, list | tuple) else value
@@ -133,16 +141,18 @@ class Section:
             raise self.error(name, "must be a list of non-empty strings")
         return tuple(value)
 
-    def choice(self, name: str, choices: tuple[str, ...], default: Any = _MISSING) -> Any:
+    def choice(
+        self, name: builtins.str, choices: tuple[builtins.str, ...], default: Any = _MISSING
+    ) -> Any:
         value = self.str(name, default)
         if value not in choices:
             raise self.error(name, f"must be one of {', '.join(choices)}, got {value!r}")
         return value
 
-    def sub(self, name: str) -> Section:
+    def sub(self, name: builtins.str) -> Section:
         return Section(self.data.get(name), self.file, self.key(name))
 
-    def only(self, *names: str) -> None:
+    def only(self, *names: builtins.str) -> None:
         """Reject keys this section does not know (typos must not pass silently)."""
         unknown = sorted(set(self.data) - set(names))
         if unknown:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 CommentAction = Literal["upsert", "resolve", "delete", "keep"]
+#: GitHub's ``state_reason`` values the bot sets.
+StateReason = Literal["completed", "not_planned", "reopened", "duplicate"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class Plan:
     comment_kind: str = "triage"
     replies: tuple[str, ...] = ()
     state: Literal["open", "closed"] | None = None
-    state_reason: Literal["completed", "not_planned", "reopened", "duplicate"] | None = None
+    state_reason: StateReason | None = None
     assignees_add: tuple[str, ...] = ()
     assignees_remove: tuple[str, ...] = ()
     # A maintainer asked for the removal (slash-command): remove the labels even when a

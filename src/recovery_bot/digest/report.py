@@ -842,6 +842,6 @@ def _nice_ceiling(value: int) -> int:
     so the axis must too, and a round top keeps Mermaid's ticks readable)."""
     if value <= 0:
         return 1
-    power = 10 ** (len(str(value)) - 1)
-    steps = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+    power: int = 10 ** (len(str(value)) - 1)
+    steps: tuple[float, ...] = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
     return next(top for top in (math.ceil(s * power) for s in steps) if top >= value)

@@ -295,8 +295,8 @@ def _yaml_fields(doc: object) -> tuple[_TField, ...]:
             options = tuple(opts)
             required = any(o.required for o in options)
         elif kind == "dropdown":
-            opts = [str(o) for o in attrs.get("options") or []]
-            options = tuple(_TOption(o, _normalize_option(o), False) for o in opts)
+            names = [str(o) for o in attrs.get("options") or []]
+            options = tuple(_TOption(o, _normalize_option(o), False) for o in names)
             required = bool((el.get("validations") or {}).get("required"))
         else:
             required = bool((el.get("validations") or {}).get("required"))

@@ -54,7 +54,7 @@ import logging
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 log = logging.getLogger(__name__)
 
@@ -419,7 +419,7 @@ def _node_prefixes(op: str, av: object) -> _Prefixes:
     if op == "SUBPATTERN":
         return _seq_prefixes(av[-1])  # type: ignore[index]
     if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-        lo, hi, sub = av  # type: ignore[misc]
+        lo, hi, sub = cast("tuple[int, int, object]", av)  # sre_parse: (min, max, body)
         body = _seq_prefixes(sub)
         acc: _Prefixes = set()
         cur: _Prefixes = {("", True)}

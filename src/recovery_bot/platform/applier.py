@@ -14,6 +14,7 @@ Applying the same plan twice makes no write the second time.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -186,7 +187,7 @@ async def apply_plan(
             ours = await labels_set_by(gh, repo, number, candidates, bot_login)
         for lbl in sorted(ours):
             await write(
-                f"remove label {lbl!r}", lambda lbl=lbl: gh.remove_label(repo, number, lbl)
+                f"remove label {lbl!r}", functools.partial(gh.remove_label, repo, number, lbl)
             )
             result.labels.remove(lbl)
 
@@ -220,7 +221,7 @@ async def apply_plan(
 
     # 4. one-off replies (slash-command answers, reminders)
     for reply in plan.replies:
-        await write("post reply", lambda reply=reply: gh.create_comment(repo, number, reply))
+        await write("post reply", functools.partial(gh.create_comment, repo, number, reply))
 
     # 5. assignees
     assigned = {a.casefold() for a in assignees}
@@ -233,9 +234,10 @@ async def apply_plan(
         await write(f"unassign {rm_a}", lambda: gh.remove_assignees(repo, number, rm_a))
 
     # 6. state last, so a closing reply is posted before the issue closes
-    if plan.state is not None and plan.state != state:
+    new_state = plan.state
+    if new_state is not None and new_state != state:
         await write(
-            f"set state {plan.state} ({plan.state_reason})",
-            lambda: gh.set_state(repo, number, plan.state, plan.state_reason),
+            f"set state {new_state} ({plan.state_reason})",
+            lambda: gh.set_state(repo, number, new_state, plan.state_reason),
         )
     return result

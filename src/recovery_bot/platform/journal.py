@@ -340,7 +340,7 @@ class Journal:
 
     def counts(self) -> dict[str, int]:
         """Rows by status, every status present (for /healthz and the queue gauge)."""
-        out = dict.fromkeys(STATUSES, 0)
+        out: dict[str, int] = dict.fromkeys(STATUSES, 0)
         with self._lock:
             for status, n in self._db.execute(
                 "SELECT status, COUNT(*) FROM deliveries GROUP BY status"

@@ -521,13 +521,13 @@ async def webhook(request: web.Request) -> web.Response:
             return _json(202, status="ignored", reason=reason)
         return _json(400, error=reason)
     try:
-        verdict = await bot.accept(delivery_id, event_name, data, text)
+        accepted = await bot.accept(delivery_id, event_name, data, text)
     except Exception:
         _count(event_name, "journal_error")
         return _json(503, error="could not record the delivery; please redeliver")
-    _count(event_name, "accepted" if verdict == "new" else verdict)
+    _count(event_name, "accepted" if accepted == "new" else accepted)
     return web.Response(
-        body=_ACK_BODIES.get(verdict) or json.dumps({"status": verdict}).encode(),
+        body=_ACK_BODIES.get(accepted) or json.dumps({"status": accepted}).encode(),
         status=202, headers=_ACK_HEADERS,
     )
 

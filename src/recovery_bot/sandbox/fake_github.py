@@ -485,9 +485,10 @@ class _SearchSpec:
             elif low in ("pr", "pull-request"):
                 self._add(lambda i: i.pull_request, negated)
             elif low in ("open", "closed"):
-                self._add(lambda i, s=low: i.state == s, negated)
+                self._add(lambda i: i.state == low, negated)
             elif low in ("locked", "unlocked"):
-                self._add(lambda i, want=low == "locked": i.locked == want, negated)
+                locked = low == "locked"
+                self._add(lambda i: i.locked == locked, negated)
             else:
                 return False
         elif key == "reason":
@@ -833,7 +834,7 @@ class _G:
 class _Conn:
     """A page of a connection, with the cursors of its items."""
 
-    nodes: list[_G]
+    nodes: list[_G | None]  # GitHub: a node may be null (e.g. a deleted account)
     cursors: list[str]
     total: int
     has_next: bool
@@ -915,7 +916,10 @@ def _decode_cursor(cursor: str) -> int:
 
 
 def _page(
-    items: Sequence[Any], args: Mapping[str, Any], name: str, to_node: Callable[[Any], _G]
+    items: Sequence[Any],
+    args: Mapping[str, Any],
+    name: str,
+    to_node: Callable[[Any], _G | None],
 ) -> _Conn:
     """Slice ``items`` per first/last/after/before, as GitHub's connections do."""
     first, last = args.get("first"), args.get("last")

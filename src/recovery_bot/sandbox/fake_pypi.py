@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from types import TracebackType
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 __all__ = ["FakePyPI"]
 
@@ -262,7 +263,7 @@ class FakePyPI:
     # --- HTTP --------------------------------------------------------------------------
 
     @web.middleware
-    async def _faults(self, request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    async def _faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Log the request, then apply any queued delay and failure before answering."""
         self.requests.append(request.raw_path)
         self.user_agents.append(request.headers.get("User-Agent"))

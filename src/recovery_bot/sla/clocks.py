@@ -87,7 +87,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from recovery_bot.core.plans import Plan
-from recovery_bot.core.snapshot import Clock, CommentInfo, IssueSnapshot, LabelEvent, Owner
+from recovery_bot.core.snapshot import (
+    Clock,
+    ClockState,
+    CommentInfo,
+    IssueSnapshot,
+    LabelEvent,
+    Owner,
+)
 from recovery_bot.sla.config import FormSla, SlaConfig, SlaLabels
 
 REMINDER_MARKER = "<!-- recovery-bot:sla-reminder -->"
@@ -268,10 +275,10 @@ def _replay(issue: IssueSnapshot, labels: SlaLabels, now: datetime) -> _Replay:
     for i, c in enumerate(issue.comments):
         if c.created_at <= now and not c.is_bot:
             events.append((c.created_at, 0, i, c))
-    for i, ev in enumerate(issue.label_events):
-        name = ev.label.casefold()
-        if ev.at <= now and (name in awaiting or name == snoozed):
-            events.append((ev.at, 1, i, ev))
+    for i, le in enumerate(issue.label_events):
+        name = le.label.casefold()
+        if le.at <= now and (name in awaiting or name == snoozed):
+            events.append((le.at, 1, i, le))
     mentioned = any(ev.label.casefold() in awaiting for ev in issue.label_events)
     if not mentioned and any(x.casefold() in awaiting for x in issue.labels):
         replies = [
@@ -371,7 +378,7 @@ def compute_clock(
         target = sla.first_response if r.first else sla.next_response
         due = cal.deadline(r.since, target, pause)
         warn_at = cal.deadline(r.since, target - sla.warn_before, pause)
-        state = "overdue" if now >= due else "due_soon" if now >= warn_at else "ok"
+        state: ClockState = "overdue" if now >= due else "due_soon" if now >= warn_at else "ok"
         return Clock(owner="maintainers", since=r.since, due=due, state=state, **common)
 
     remind_at = _CALENDAR.deadline(r.since, sla.remind_after, pause) if sla.remind_after else None

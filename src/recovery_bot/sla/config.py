@@ -303,7 +303,8 @@ def _optional_duration(sec: Section, key: str, default: timedelta | None) -> tim
             return None
     elif default is None:
         return None
-    return sec.duration(key, default)
+    td: timedelta = sec.duration(key, default)
+    return td
 
 
 def _holidays(sec: Section, key: str) -> frozenset[date]:

@@ -55,7 +55,7 @@ async def extend_plan(
     has answered gets no paragraph (and loses an old one on the next edit)."""
     del gh
     form = getattr(facts, "form", None)
-    if form not in QUEUE_FORMS or plan.comment is None:
+    if not isinstance(form, str) or form not in QUEUE_FORMS or plan.comment is None:
         return plan
     if plan.comment_action not in ("upsert", "resolve"):
         return plan
