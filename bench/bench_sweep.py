@@ -41,9 +41,10 @@ from recovery_bot.commands.rules import snooze_marker
 from recovery_bot.intake.decision import RESOLVED_TEXT
 from recovery_bot.platform.applier import marker_for
 from recovery_bot.platform.github import GitHubFactory, TokenAuth, WriteBudget
+from recovery_bot.platform.runtime import Runtime
+from recovery_bot.platform.server import Settings
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
-from recovery_bot.sla.cli import CliBot
 from recovery_bot.sla.clocks import REMINDER_MARKER, compute_clock, render_text
 from recovery_bot.sla.fetch import fetch_issues
 from recovery_bot.sla.queue import build_state, with_queue_block
@@ -172,7 +173,7 @@ def seed_histories(fake: FakeGitHub, n: int, rng: random.Random) -> list[int]:
     return recovery
 
 
-async def previous_sweep(fake: FakeGitHub, bot: CliBot, recovery: list[int]) -> None:
+async def previous_sweep(fake: FakeGitHub, bot: Runtime, recovery: list[int]) -> None:
     """Bring GitHub to what the sweep of an hour ago left (labels, reminders, triage
     comments with their queue bucket), writing straight into the fake's state."""
     sla = bot.config.sla
@@ -263,15 +264,14 @@ async def main(args: argparse.Namespace) -> None:
     config = parse_config(
         {"repositories": [REPO], "sla": {"max_writes_per_sweep": 500}}, "bench.yaml"
     )
-    from recovery_bot.platform.permissions import Maintainers
     from recovery_bot.platform.pypi import PyPIClient
 
     try:
         async with aiohttp.ClientSession() as session:
             factory = GitHubFactory(session, base_url=fakes.github.url, auth=TokenAuth("t"),
                                     config=config.github, budget=WriteBudget(10**6, 10**6))
-            bot = CliBot(config, factory, PyPIClient(session, fakes.pypi.url),
-                         Maintainers(config))
+            bot = Runtime(config=config, settings=Settings(sandbox=True), session=session,
+                          factory=factory, pypi=PyPIClient(session, fakes.pypi.url))
             t = time.perf_counter()
             await previous_sweep(fakes.github, bot, recovery)
             the_last_hour(fakes.github, recovery, rng, args.issues)

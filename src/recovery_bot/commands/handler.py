@@ -39,7 +39,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gidgethub
 from gidgethub import routing, sansio
@@ -62,6 +62,10 @@ from recovery_bot.platform.applier import ApplyResult, apply_plan
 from recovery_bot.platform.github import parse_github_time
 from recovery_bot.platform.permissions import is_bot_account
 
+if TYPE_CHECKING:
+    from recovery_bot.platform.github import GitHubClient
+    from recovery_bot.platform.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
 router = routing.Router()
@@ -71,7 +75,7 @@ _GONE = frozenset({404, 410})
 
 @router.register("issue_comment", action="created")
 @router.register("issue_comment", action="edited")
-async def on_comment(event: sansio.Event, bot: Any, ctx: Any) -> None:
+async def on_comment(event: sansio.Event, bot: Runtime, ctx: Any) -> None:
     """Run the slash-commands of one created or edited issue comment."""
     data = event.data
     cfg = bot.config
@@ -119,8 +123,8 @@ async def on_comment(event: sansio.Event, bot: Any, ctx: Any) -> None:
 
 
 async def _refuse(
-    bot: Any,
-    gh: Any,
+    bot: Runtime,
+    gh: GitHubClient,
     ctx: Any,
     repo: str,
     issue: dict[str, Any],
@@ -158,8 +162,8 @@ async def _refuse(
 
 
 async def _run(
-    bot: Any,
-    gh: Any,
+    bot: Runtime,
+    gh: GitHubClient,
     ctx: Any,
     repo: str,
     number: int,
@@ -216,8 +220,8 @@ async def _run(
 
 
 async def _say_not_assigned(
-    bot: Any,
-    gh: Any,
+    bot: Runtime,
+    gh: GitHubClient,
     ctx: Any,
     repo: str,
     number: int,
@@ -247,12 +251,12 @@ async def _say_not_assigned(
 # --- helpers --------------------------------------------------------------------------
 
 
-def _now(bot: Any) -> datetime:
+def _now(bot: Runtime) -> datetime:
     """The bot's clock as an aware datetime (tests inject the clock)."""
     return datetime.fromtimestamp(bot.clock(), UTC)
 
 
-def _command_time(bot: Any, comment: dict[str, Any], edited: bool) -> datetime:
+def _command_time(bot: Runtime, comment: dict[str, Any], edited: bool) -> datetime:
     """When the command was typed (GitHub's timestamp of the comment or the edit).
 
     Commands are dated by the comment, not by when a worker got to them: a delivery
@@ -269,7 +273,7 @@ def _command_time(bot: Any, comment: dict[str, Any], edited: bool) -> datetime:
 
 
 def _context(
-    bot: Any, repo: str, issue: dict[str, Any], actor: str, now: datetime
+    bot: Runtime, repo: str, issue: dict[str, Any], actor: str, now: datetime
 ) -> CommandContext:
     """What the pure commands may look at, from REST/webhook issue JSON."""
     cfg = bot.config
@@ -310,7 +314,7 @@ def _bot_comment_infos(comments: Sequence[dict[str, Any]], bot_login: str) -> li
     return out
 
 
-def _maybe_repeated(bot: Any, ctx: Any) -> bool:
+def _maybe_repeated(bot: Runtime, ctx: Any) -> bool:
     """Whether this delivery may have run before (a retry, or claimed again after a
     restart): only then are replies checked against the comments already posted."""
     return bool(ctx.resumed)
@@ -332,8 +336,8 @@ def _without_posted_replies(
 
 
 async def _apply(
-    bot: Any,
-    gh: Any,
+    bot: Runtime,
+    gh: GitHubClient,
     repo: str,
     number: int,
     plan: Plan,
@@ -357,7 +361,7 @@ async def _apply(
     )
 
 
-async def _react(bot: Any, gh: Any, repo: str, comment_id: int, content: str) -> None:
+async def _react(bot: Runtime, gh: GitHubClient, repo: str, comment_id: int, content: str) -> None:
     """Acknowledge on the comment. A comment deleted meanwhile is not worth a retry."""
     if bot.dry_run:
         log.info("dry-run %s: would react %s on comment %d", repo, content, comment_id)

@@ -26,7 +26,7 @@ from recovery_bot.platform.github import split_repo
 if TYPE_CHECKING:
     from recovery_bot.core.config import AppConfig
     from recovery_bot.digest.post import DigestResult
-    from recovery_bot.platform.github import Auth
+    from recovery_bot.platform.server import Settings
 
 
 
@@ -55,10 +55,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from recovery_bot.platform.server import Settings
 
     settings = Settings.from_env(os.environ, require_secret=False)
-    auth, api_url = settings.auth, settings.github_api_url
-
     result = run_against_github(
-        "digest", _run(config, digest_cfg, repo, auth, api_url, week, now, args.dry_run)
+        "digest", _run(config, digest_cfg, repo, settings, week, now, args.dry_run)
     )
     if isinstance(result, int):
         return result
@@ -82,33 +80,24 @@ async def _run(
     config: AppConfig,
     digest_cfg: DigestConfig,
     repo: str,
-    auth: Auth,
-    api_url: str,
+    settings: Settings,
     week: IsoWeek,
     now: datetime,
     dry_run: bool,
 ) -> DigestResult:
-    import aiohttp
-
-    from recovery_bot import USER_AGENT
     from recovery_bot.digest.post import DigestParts, post_digest
-    from recovery_bot.platform.github import GitHubFactory
-    from recovery_bot.platform.permissions import Maintainers
+    from recovery_bot.platform.runtime import open_runtime
     from recovery_bot.sla.config import SlaConfig
 
-    timeout = aiohttp.ClientTimeout(total=config.github.timeout.total_seconds())
-    async with aiohttp.ClientSession(
-        timeout=timeout, headers={"User-Agent": USER_AGENT}
-    ) as session:
-        factory = GitHubFactory(session, base_url=api_url, auth=auth, config=config.github)
+    async with open_runtime(config, settings) as rt:
         parts = DigestParts(
-            gh=await factory.for_repo(repo),
+            gh=await rt.factory.for_repo(repo),
             repo=repo,
             digest=digest_cfg,
             sla=config.sla or SlaConfig(),
             bot_login=config.bot.login,
             marker=config.bot.marker,
-            maintainers=Maintainers(config),
+            maintainers=rt.maintainers,
         )
         return await post_digest(parts, week=week, now=now, dry_run=dry_run)
 

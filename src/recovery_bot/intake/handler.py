@@ -7,7 +7,7 @@ hands the plan to the applier. Used by webhook handlers, ``/recheck`` and the sw
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gidgethub import routing, sansio
 
@@ -17,14 +17,18 @@ from recovery_bot.platform.applier import Outcome, TriageOutcome, apply_plan
 from recovery_bot.platform.permissions import is_bot_account
 from recovery_bot.sla.queue_hook import extend_plan
 
+if TYPE_CHECKING:
+    from recovery_bot.platform.github import GitHubClient
+    from recovery_bot.platform.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
 __all__ = ["Outcome", "TriageOutcome", "router", "skip_reason", "triage_issue"]
 
 
 async def triage_issue(
-    bot: Any,
-    gh: Any,
+    bot: Runtime,
+    gh: GitHubClient,
     repo: str,
     issue: dict[str, Any],
     *,
@@ -76,13 +80,13 @@ async def triage_issue(
     return TriageOutcome("applied" if result.changed else "unchanged", "", result)
 
 
-async def _extend_plan(bot: Any, gh: Any, repo: str, issue: dict[str, Any], facts: Any,
+async def _extend_plan(bot: Runtime, gh: GitHubClient, repo: str, issue: dict[str, Any], facts: Any,
                        plan: Any) -> Any:
     """Let the queue module add the reporter's place in the queue to the comment."""
     return await extend_plan(bot, gh, repo, issue, facts, plan)
 
 
-async def skip_reason(bot: Any, gh: Any, repo: str, issue: dict[str, Any]) -> str:
+async def skip_reason(bot: Runtime, gh: GitHubClient, repo: str, issue: dict[str, Any]) -> str:
     """Why the bot must leave this issue alone, or "" to go ahead."""
     if issue.get("pull_request"):
         return "pull request"
@@ -139,7 +143,7 @@ router = routing.Router()
 @router.register("issues", action="reopened")
 @router.register("issues", action="edited")
 @router.register("issues", action="labeled")
-async def on_issue(event: sansio.Event, bot: Any, ctx: Any) -> None:
+async def on_issue(event: sansio.Event, bot: Runtime, ctx: Any) -> None:
     data = event.data
     action = data.get("action")
     issue = data["issue"]

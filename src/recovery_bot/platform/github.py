@@ -362,6 +362,11 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         self._clock = clock
         self._rng = rng
         self._timeout = self.config.timeout.total_seconds()
+        #: Called once per API call, before it is sent (retries are not calls): with the
+        #: method, the URL and whether it is a write (REST POST/PATCH/PUT/DELETE other
+        #: than a token exchange, or a GraphQL mutation). It may raise to refuse the
+        #: call. The sweep counts reads and writes and enforces its write cap with it.
+        self.on_request: Callable[[str, str, bool], None] | None = None
 
     async def sleep(self, seconds: float) -> None:
         await self._sleep(seconds)
@@ -380,6 +385,8 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         else:
             counts_as_write = method in WRITE_METHODS and not _TOKEN_PATH.search(path)
         repeatable = not (_NOT_REPEATABLE.get() or mutation)
+        if self.on_request is not None:
+            self.on_request(method, url, counts_as_write)
         retries = 0
         while True:
             await self._wait_for_gate(method, path)

@@ -26,27 +26,23 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import orjson
 from aiohttp import web
 from cachetools import LRUCache
 from gidgethub import routing, sansio
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from recovery_bot import USER_AGENT
 from recovery_bot.core.config import AppConfig
 from recovery_bot.core.errors import ConfigError
 from recovery_bot.platform import metrics
 from recovery_bot.platform.applier import TriageOutcome
 from recovery_bot.platform.github import (
-    GitHubFactory,
     GitHubUnavailable,
     auth_from_env,
     webhook_signature,
 )
 from recovery_bot.platform.journal import Delivery, Journal
-from recovery_bot.platform.permissions import Maintainers
-from recovery_bot.platform.pypi import PyPIClient
+from recovery_bot.platform.runtime import Runtime, open_runtime
 
 log = logging.getLogger(__name__)
 
@@ -220,26 +216,18 @@ class GroupCommit:
                 fut.set_result(verdict)
 
 
-@dataclass
-class Bot:
-    """Everything a running bot holds: config, clients, journal, workers."""
+@dataclass(kw_only=True)
+class Bot(Runtime):
+    """The server's Runtime: the clients (``runtime.Runtime``) plus journal and workers."""
 
-    config: AppConfig
-    settings: Settings
     journal: Journal
-    factory: GitHubFactory
-    pypi: PyPIClient
-    session: aiohttp.ClientSession
-    clock: Callable[[], float] = time.time
     #: The features' routers composed into one (``app.compose_router``); none by default.
     router: routing.Router = field(default_factory=routing.Router)
-    maintainers: Maintainers = field(init=False)
-    dry_run: bool = False
     run_jobs: bool = True  # periodic jobs (redelivery, sweep, digest); tests turn them off
     jobs: Jobs | None = None
 
     def __post_init__(self) -> None:
-        self.maintainers = Maintainers(self.config)
+        super().__post_init__()
         # Looked up on every delivery: prepared once.
         self.secret = self.settings.webhook_secret.encode()
         self.repositories = frozenset(r.casefold() for r in self.config.repositories)
@@ -574,44 +562,27 @@ def create_app(
     app.router.add_get("/metrics", metrics_view)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        timeout = aiohttp.ClientTimeout(total=config.github.timeout.total_seconds())
-        session = aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": USER_AGENT})
         journal = Journal(settings.db_path, clock=clock)
-        factory = GitHubFactory(
-            session,
-            base_url=settings.github_api_url,
-            auth=settings.auth,
-            config=config.github,
-            **dict(github_options or {}),
-        )
-        pypi = PyPIClient(
-            session,
-            settings.pypi_url,
-            timeout=config.pypi.timeout.total_seconds(),
-            found_ttl=config.pypi.found_ttl.total_seconds(),
-            not_found_ttl=config.pypi.not_found_ttl.total_seconds(),
-            maxsize=config.pypi.cache_size,
-        )
-        bot = Bot(
-            config=config, settings=settings, journal=journal, factory=factory,
-            pypi=pypi, session=session, clock=clock, dry_run=dry_run, run_jobs=run_jobs,
-            router=router if router is not None else routing.Router(), jobs=jobs,
-        )
-        app[BOT_KEY] = bot
-        pending = journal.counts()
-        log.info(
-            "recovery-bot starting: repos=%s mode=%s dry_run=%s journal=%s",
-            ",".join(config.repositories),
-            "sandbox" if settings.sandbox else type(settings.auth).__name__,
-            bot.dry_run, pending,
-        )
-        if start_workers:
-            bot.start()
         try:
-            yield
+            async with open_runtime(
+                config, settings, kind=Bot, github_options=github_options, journal=journal,
+                clock=clock, dry_run=dry_run, run_jobs=run_jobs, jobs=jobs,
+                router=router if router is not None else routing.Router(),
+            ) as bot:
+                app[BOT_KEY] = bot
+                log.info(
+                    "recovery-bot starting: repos=%s mode=%s dry_run=%s journal=%s",
+                    ",".join(config.repositories),
+                    "sandbox" if settings.sandbox else type(settings.auth).__name__,
+                    bot.dry_run, journal.counts(),
+                )
+                if start_workers:
+                    bot.start()
+                try:
+                    yield
+                finally:
+                    await bot.stop()
         finally:
-            await bot.stop()
-            await session.close()
             journal.close()
 
     app.cleanup_ctx.append(lifecycle)

@@ -21,10 +21,8 @@ import argparse
 import json
 import os
 import sys
-import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -35,6 +33,8 @@ from recovery_bot.platform.server import Settings
 if TYPE_CHECKING:
     from recovery_bot.core.config import AppConfig
     from recovery_bot.core.snapshot import Clock, IssueSnapshot
+    from recovery_bot.platform.github import WriteBudget
+    from recovery_bot.platform.runtime import Runtime
 
 
 #: Most urgent first: the order of ``sla``'s table.
@@ -56,50 +56,17 @@ def cli_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings.from_env(os.environ if env is None else env, require_secret=False)
 
 
-@dataclass
-class CliBot:
-    """The parts of ``server.Bot`` a sweep uses, without a server, journal or workers."""
-
-    config: AppConfig
-    factory: Any
-    pypi: Any
-    maintainers: Any
-    dry_run: bool = False
-    queue_state: dict[Any, Any] = field(default_factory=dict)
-    # Slash-commands date a reply by this clock when a comment has no timestamp.
-    clock: Callable[[], float] = time.time
-
-
 @asynccontextmanager
 async def open_bot(
-    config: AppConfig, settings: Settings, *, dry_run: bool = False, budget: Any = None
-) -> AsyncIterator[CliBot]:
-    """A :class:`CliBot` with its HTTP session, closed afterwards."""
-    import aiohttp
+    config: AppConfig, settings: Settings, *, dry_run: bool = False,
+    budget: WriteBudget | None = None,
+) -> AsyncIterator[Runtime]:
+    """The :class:`~recovery_bot.platform.runtime.Runtime` a sweep runs with (no server,
+    journal or workers), its HTTP session closed afterwards."""
+    from recovery_bot.platform.runtime import open_runtime
 
-    from recovery_bot import USER_AGENT
-    from recovery_bot.platform.github import GitHubFactory
-    from recovery_bot.platform.permissions import Maintainers
-    from recovery_bot.platform.pypi import PyPIClient
-
-    timeout = aiohttp.ClientTimeout(total=config.github.timeout.total_seconds())
-    async with aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": USER_AGENT}) as s:
-        factory = GitHubFactory(
-            s, base_url=settings.github_api_url, auth=settings.auth, config=config.github,
-            budget=budget,
-        )
-        pypi = PyPIClient(
-            s,
-            settings.pypi_url,
-            timeout=config.pypi.timeout.total_seconds(),
-            found_ttl=config.pypi.found_ttl.total_seconds(),
-            not_found_ttl=config.pypi.not_found_ttl.total_seconds(),
-            maxsize=config.pypi.cache_size,
-        )
-        try:
-            yield CliBot(config, factory, pypi, Maintainers(config), dry_run=dry_run)
-        finally:
-            await pypi.aclose()
+    async with open_runtime(config, settings, dry_run=dry_run, budget=budget) as bot:
+        yield bot
 
 
 # --------------------------------------------------------------------------- sla table
@@ -352,7 +319,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 __all__ = [
-    "CliBot",
     "add_commands",
     "cli_settings",
     "open_bot",

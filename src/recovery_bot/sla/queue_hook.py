@@ -9,14 +9,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recovery_bot.core.plans import Plan
 from recovery_bot.core.snapshot import parse_github_time
 from recovery_bot.sla.queue import QUEUE_FORMS, QueueState, with_queue_block
 
+if TYPE_CHECKING:
+    from recovery_bot.platform.github import GitHubClient
+    from recovery_bot.platform.runtime import Runtime
 
-def store_states(bot: Any, repo: str, states: Iterable[QueueState]) -> None:
+
+def store_states(bot: Runtime, repo: str, states: Iterable[QueueState]) -> None:
     """Keep ``states`` on ``bot.queue_state`` (``{(repo, form): QueueState}``)."""
     table = getattr(bot, "queue_state", None)
     if not isinstance(table, dict):
@@ -26,7 +30,7 @@ def store_states(bot: Any, repo: str, states: Iterable[QueueState]) -> None:
         table[(repo.casefold(), st.form)] = st
 
 
-def get_state(bot: Any, repo: str, form: str) -> QueueState | None:
+def get_state(bot: Runtime, repo: str, form: str) -> QueueState | None:
     table = getattr(bot, "queue_state", None)
     if not isinstance(table, dict):
         return None
@@ -44,7 +48,7 @@ def _created_at(issue: Mapping[str, Any], fallback: datetime) -> datetime:
 
 
 async def extend_plan(
-    bot: Any, gh: Any, repo: str, issue_json: Mapping[str, Any], facts: Any, plan: Plan
+    bot: Runtime, gh: GitHubClient, repo: str, issue_json: Mapping[str, Any], facts: Any, plan: Plan
 ) -> Plan:
     """Add the queue paragraph to a recovery issue's triage comment (called by
     ``triage.triage_issue``; ``gh`` is unused: everything comes from the last sweep).

@@ -42,11 +42,10 @@ import contextlib
 import contextvars
 import dataclasses
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gidgethub
 
@@ -68,10 +67,11 @@ from recovery_bot.sla.queue import (
 )
 from recovery_bot.sla.queue_hook import store_states
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from recovery_bot.platform.github import GitHubClient
+    from recovery_bot.platform.runtime import Runtime
 
-_WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-_MUTATION = re.compile(rb'"query"\s*:\s*"\s*mutation\b')
+log = logging.getLogger(__name__)
 
 
 # The write count of a plan is estimated by a dry-run apply; its "would ..." log lines
@@ -160,11 +160,11 @@ class SweepReport:
 
 
 class _Meter:
-    """Counts one run's API requests and refuses writes beyond the cap.
+    """Counts one run's API calls and refuses writes beyond the cap.
 
-    It wraps ``_request`` of the run's own client instances (fresh per run from the
-    factory): that is the one layer every call passes (REST pages, GraphQL, writes), so
-    the count is exact whatever the higher layers do.
+    It is the ``on_request`` hook of the run's own client instances (fresh per run from
+    the factory): every call passes it (REST pages, GraphQL, writes), so the count is
+    exact whatever the higher layers do.
     """
 
     def __init__(self, cap: int) -> None:
@@ -172,34 +172,22 @@ class _Meter:
         self.reads = 0
         self.writes = 0
 
-    def install(self, gh: Any) -> None:
-        orig = getattr(gh, "_request", None)
-        if orig is None or getattr(orig, "_sweep_meter", None) is self:
-            return
-        graphql_url = str(getattr(gh, "graphql_url", "")).rstrip("/")
+    def install(self, gh: GitHubClient) -> None:
+        gh.on_request = self.count
 
-        async def _request(
-            method: str, url: str, headers: Any, body: bytes = b""
-        ) -> tuple[int, Any, bytes]:
-            is_graphql = bool(graphql_url) and url.split("?", 1)[0].rstrip("/") == graphql_url
-            writes = (
-                bool(_MUTATION.search(body[:200])) if is_graphql else method in _WRITE_METHODS
-            )
-            if writes:
-                if self.writes >= self.cap:
-                    raise WriteCapReached(f"write cap {self.cap} reached")
-                self.writes += 1
-            else:
-                self.reads += 1
-            return await orig(method, url, headers, body)
-
-        _request._sweep_meter = self  # type: ignore[attr-defined]
-        gh._request = _request
+    def count(self, method: str, url: str, write: bool) -> None:
+        del method, url
+        if write:
+            if self.writes >= self.cap:
+                raise WriteCapReached(f"write cap {self.cap} reached")
+            self.writes += 1
+        else:
+            self.reads += 1
 
 
 class _View:
-    """``obj`` with some attributes overridden (a bot with ``dry_run`` forced, a client
-    whose ``label_events`` come from the snapshot)."""
+    """``obj`` with some attributes overridden (a client whose ``label_events`` come from
+    the snapshot)."""
 
     def __init__(self, obj: Any, **overrides: Any) -> None:
         self.__dict__["_obj"] = obj
@@ -209,7 +197,7 @@ class _View:
         return getattr(self.__dict__["_obj"], name)
 
 
-def _events_from(gh: Any, issue: IssueSnapshot) -> _View:
+def _events_from(gh: GitHubClient, issue: IssueSnapshot) -> _View:
     """``gh`` whose ``label_events`` for ``issue`` answers from the snapshot (it holds
     every label event when not truncated), so checking who set a label costs no read."""
 
@@ -222,7 +210,7 @@ def _events_from(gh: Any, issue: IssueSnapshot) -> _View:
 
 
 @contextlib.asynccontextmanager
-async def _issue_lock(bot: Any, key: tuple[str, int]) -> AsyncIterator[None]:
+async def _issue_lock(bot: Runtime, key: tuple[str, int]) -> AsyncIterator[None]:
     """The server's per-issue lock (webhook workers hold it too), when there is one."""
     lock = getattr(bot, "issue_lock", None)
     if lock is None:
@@ -281,7 +269,7 @@ def _shown_bucket(issue: IssueSnapshot, *, marker: str, bot_login: str) -> tuple
 
 @dataclass
 class _Run:
-    bot: Any
+    bot: Runtime
     sla: SlaConfig
     now: datetime
     dry_run: bool
@@ -320,7 +308,7 @@ class _Run:
                 )
 
 
-async def _read(run: _Run, gh: Any, repo: str) -> tuple[FetchResult, list[IssueSnapshot]]:
+async def _read(run: _Run, gh: GitHubClient, repo: str) -> tuple[FetchResult, list[IssueSnapshot]]:
     """Open issues (acted on) and issues closed in the wait window (typical wait only)."""
     common: dict[str, Any] = {
         "marker": run.marker,
@@ -372,7 +360,7 @@ async def _sweep_repo(run: _Run, repo: str) -> None:
 
 async def _sweep_issue(
     run: _Run,
-    gh: Any,
+    gh: GitHubClient,
     repo: str,
     issue: IssueSnapshot,
     clock: Clock,
@@ -466,7 +454,7 @@ def _refresh_plan(
     )
 
 
-async def _triage(run: _Run, gh: Any, repo: str, issue: IssueSnapshot) -> list[str] | None:
+async def _triage(run: _Run, gh: GitHubClient, repo: str, issue: IssueSnapshot) -> list[str] | None:
     """Triage one missed issue; its labels afterwards, or None when it was left alone
     (no room under the cap, or no longer open)."""
     from recovery_bot.intake.handler import triage_issue
@@ -475,7 +463,7 @@ async def _triage(run: _Run, gh: Any, repo: str, issue: IssueSnapshot) -> list[s
     if fresh.get("state") != "open":
         return None
     with _estimating():
-        estimate = await triage_issue(_View(run.bot, dry_run=True), gh, repo, fresh)
+        estimate = await triage_issue(run.bot.with_dry_run(True), gh, repo, fresh)
     writes = list(estimate.result.writes) if estimate.result else []
     if not writes:
         return list(estimate.result.labels) if estimate.result else list(issue.labels)
@@ -485,7 +473,7 @@ async def _triage(run: _Run, gh: Any, repo: str, issue: IssueSnapshot) -> list[s
     outcome = (
         estimate
         if run.dry_run
-        else await triage_issue(_View(run.bot, dry_run=False), gh, repo, fresh)
+        else await triage_issue(run.bot.with_dry_run(False), gh, repo, fresh)
     )
     result = outcome.result
     run.record(repo, issue.number, "triage", result.writes if result else [],
@@ -494,7 +482,7 @@ async def _triage(run: _Run, gh: Any, repo: str, issue: IssueSnapshot) -> list[s
 
 
 async def run_sweep(
-    bot: Any,
+    bot: Runtime,
     *,
     now: datetime,
     dry_run: bool,
@@ -524,7 +512,7 @@ async def run_sweep(
 
 
 async def sweep_loop(
-    bot: Any,
+    bot: Runtime,
     *,
     first_delay: float = 30.0,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
