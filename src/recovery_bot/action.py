@@ -39,12 +39,15 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from recovery_bot.app import load_config, parse_config
 from recovery_bot.core.config import AppConfig
 from recovery_bot.core.errors import ConfigError
 from recovery_bot.platform.cli_errors import EXIT_ERROR, EXIT_USAGE, fail
+
+if TYPE_CHECKING:
+    from recovery_bot.platform.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +87,7 @@ class EventResult:
 
 
 async def handle_event(
-    bot: Any, event: str, payload: dict[str, Any], *, delivery_id: str, resumed: bool
+    bot: Runtime, event: str, payload: dict[str, Any], *, delivery_id: str, resumed: bool
 ) -> EventResult:
     """One ``issues``/``issue_comment`` event through the server's screening and router."""
     from gidgethub import sansio
@@ -135,7 +138,7 @@ async def handle_event(
     return EventResult([line], retry)
 
 
-async def run_scheduled(bot: Any, now: datetime) -> EventResult:
+async def run_scheduled(bot: Runtime, now: datetime) -> EventResult:
     """The SLA sweep, then the digest the schedule owes (if missing and the bot has a
     full week of history), as the server's loops would over the same period."""
     from recovery_bot.digest.post import post_digest, scheduled_week

@@ -25,13 +25,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import aiohttp
 from aiohttp import web
 
 from recovery_bot.platform.applier import marker_for
 from recovery_bot.platform.github import webhook_signature
+
+if TYPE_CHECKING:
+    from recovery_bot.platform.server import Bot
 
 REPO = "pypi/support"
 
@@ -85,7 +88,7 @@ class SandboxStack:
 
     github: Any  # FakeGitHub
     pypi: Any  # FakePyPI
-    bot: Any  # server.Bot
+    bot: Bot
     url: str  # the bot's base URL (``/webhook``, ``/healthz``, ``/metrics``)
     secret: str
     token: str

@@ -48,7 +48,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from recovery_bot.core.snapshot import Clock, IssueSnapshot
 from recovery_bot.digest.config import DigestConfig
@@ -65,6 +65,11 @@ from recovery_bot.digest.report import (
 from recovery_bot.platform.applier import marker_for
 from recovery_bot.sla.clocks import compute_clock
 from recovery_bot.sla.config import SlaConfig
+
+if TYPE_CHECKING:
+    from recovery_bot.platform.github import GitHubClient
+    from recovery_bot.platform.runtime import Runtime
+    from recovery_bot.platform.server import Bot
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +101,7 @@ class DigestParts:
     """Everything one run needs, for callers without a running ``server.Bot`` (the CLI,
     tests, the benchmark). ``fetch`` defaults to ``snapshots.fetch_snapshots``."""
 
-    gh: Any
+    gh: GitHubClient
     repo: str
     digest: DigestConfig
     sla: SlaConfig = field(default_factory=SlaConfig)
@@ -247,7 +252,7 @@ async def _default_fetch(*args: Any, **kwargs: Any) -> list[IssueSnapshot]:
     return await fetch_snapshots(*args, **kwargs)
 
 
-async def parts_from_bot(bot: Any) -> DigestParts:
+async def parts_from_bot(bot: Runtime) -> DigestParts:
     """Build :class:`DigestParts` from a running ``server.Bot``."""
     cfg: DigestConfig = bot.config.digest or DigestConfig(repo=bot.config.repositories[0])
     repo = cfg.repo or bot.config.repositories[0]
@@ -435,7 +440,7 @@ def recorded_week(journal: Any) -> IsoWeek | None:
         return None
 
 
-async def run_due(bot: Any, now: datetime, *, catch_up: bool) -> DigestResult | None:
+async def run_due(bot: Bot, now: datetime, *, catch_up: bool) -> DigestResult | None:
     """Post the digest the schedule owes at ``now``, unless the journal says it is done.
 
     ``catch_up=True`` (start-up, retries) only creates a missing issue; ``False`` (woken at
@@ -466,7 +471,7 @@ async def run_due(bot: Any, now: datetime, *, catch_up: bool) -> DigestResult | 
     return result
 
 
-def _bot_now(bot: Any) -> Callable[[], datetime]:
+def _bot_now(bot: Bot) -> Callable[[], datetime]:
     clock = getattr(bot, "clock", None)
     if clock is None:
         return lambda: datetime.now(UTC)
@@ -474,7 +479,7 @@ def _bot_now(bot: Any) -> Callable[[], datetime]:
 
 
 async def digest_loop(
-    bot: Any,
+    bot: Bot,
     *,
     now: Callable[[], datetime] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,

@@ -32,9 +32,12 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from recovery_bot.platform.journal import KEEP_FINISHED_SECONDS, Journal
+
+if TYPE_CHECKING:
+    from recovery_bot.platform.server import Bot
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,7 @@ async def prune_old(
 
 
 async def prune_loop(
-    bot: Any,
+    bot: Bot,
     *,
     interval: float = PRUNE_INTERVAL_SECONDS,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,

@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recovery_bot.platform.github import parse_github_time
+
+if TYPE_CHECKING:
+    from recovery_bot.platform.server import Bot
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ def choose_redeliveries(
     return chosen[:MAX_REDELIVERIES_PER_RUN]
 
 
-async def redeliver_missed(bot: Any, *, now: datetime | None = None) -> int:
+async def redeliver_missed(bot: Bot, *, now: datetime | None = None) -> int:
     """One pass; returns how many redeliveries were requested."""
     from recovery_bot.platform.server import HANDLED
 
@@ -88,7 +91,7 @@ async def redeliver_missed(bot: Any, *, now: datetime | None = None) -> int:
     return len(todo)
 
 
-async def redeliver_loop(bot: Any) -> None:
+async def redeliver_loop(bot: Bot) -> None:
     interval = bot.config.github.redeliver_interval.total_seconds()
     while True:
         try:

@@ -165,9 +165,10 @@ def valid_signature(secret: str | bytes, body: bytes, header: str | None) -> boo
 
 @dataclass
 class DeliveryContext:
-    """Per-delivery state handed to router callbacks."""
+    """Per-delivery state handed to router callbacks (the server's Bot, or in the
+    Actions mode a plain Runtime: handlers use only the Runtime's parts)."""
 
-    bot: Bot
+    bot: Runtime
     delivery: Delivery
     first_attempt: bool
     installation_id: int | None

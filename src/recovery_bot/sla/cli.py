@@ -73,7 +73,7 @@ async def open_bot(
 
 
 async def read_clocks(
-    bot: Any, repo: str, now: datetime
+    bot: Runtime, repo: str, now: datetime
 ) -> list[tuple[IssueSnapshot, Clock]]:
     """Every open issue of ``repo`` with its clock at ``now`` (reads only)."""
     from recovery_bot.sla.clocks import compute_clock

@@ -55,11 +55,14 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recovery_bot.core.snapshot import CommentInfo, IssueSnapshot, LabelEvent
 from recovery_bot.intake.forms import parse_body
 from recovery_bot.platform.github import parse_github_time
+
+if TYPE_CHECKING:
+    from recovery_bot.platform.github import GitHubClient
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +311,7 @@ def _is_timeout(exc: BaseException) -> bool:
 
 
 async def fetch_issues(
-    gh: Any,
+    gh: GitHubClient,
     repo: str,
     *,
     states: Collection[str] = ("OPEN",),
@@ -380,7 +383,7 @@ async def fetch_issues(
 
 
 async def fetch_snapshots(
-    gh: Any,
+    gh: GitHubClient,
     repo: str,
     *,
     states: Collection[str] = ("OPEN",),
