@@ -172,3 +172,42 @@ def test_mypy_strict_list_is_the_pure_list() -> None:
     strict = [o for o in data["tool"]["mypy"]["overrides"] if o.get("disallow_untyped_defs")]
     assert len(strict) == 1
     assert tuple(strict[0]["module"]) == layout.PURE
+
+
+def _relayout() -> object:
+    import importlib.util
+
+    path = layout.SRC.parent.parent / "tools" / "relayout_imports.py"
+    spec = importlib.util.spec_from_file_location("relayout_imports", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_relayout_tool_maps_to_real_modules() -> None:
+    """tools/relayout_imports.py (for merging flat-layout work) names modules that exist,
+    and every old flat module that is gone has an entry."""
+    moves = _relayout().MOVES  # type: ignore[attr-defined]
+    mods = set(layout.modules())
+    assert {f"recovery_bot.{new}" for new in moves.values()} <= mods
+    assert not {f"recovery_bot.{old}" for old in moves} & mods - {
+        "recovery_bot.commands", "recovery_bot.sla", "recovery_bot.digest"  # now packages
+    }
+
+
+def test_relayout_tool_rewrites_imports() -> None:
+    src = (
+        "from recovery_bot.server import create_app, Settings\n"
+        "from recovery_bot import USER_AGENT, metrics\n"
+        "from recovery_bot.cli import _config_or_default\n"
+        'monkeypatch.setattr("recovery_bot.triage.log", x)\n'
+    )
+    assert _relayout().rewrite(src) == (  # type: ignore[attr-defined]
+        "from recovery_bot.app import create_app\n"
+        "from recovery_bot.platform.server import Settings\n"
+        "from recovery_bot import USER_AGENT\n"
+        "from recovery_bot.platform import metrics\n"
+        "from recovery_bot.app import config_or_default\n"
+        'monkeypatch.setattr("recovery_bot.intake.handler.log", x)\n'
+    )
