@@ -45,11 +45,18 @@ def main() -> None:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     med = statistics.median(walls) * 1000
-    print(f"inspect --offline {Path(a.body).name}: median wall {med:.0f} ms over {a.runs} runs"
-          f" (min {min(walls) * 1000:.0f}, max {max(walls) * 1000:.0f});"
-          f" median CPU {statistics.median(cpus) * 1000:.0f} ms")
-    res = subprocess.run([sys.executable, "-X", "importtime", *cmd[1:]], env=env, check=True,
-                         capture_output=True, text=True)
+    print(
+        f"inspect --offline {Path(a.body).name}: median wall {med:.0f} ms over {a.runs} runs"
+        f" (min {min(walls) * 1000:.0f}, max {max(walls) * 1000:.0f});"
+        f" median CPU {statistics.median(cpus) * 1000:.0f} ms"
+    )
+    res = subprocess.run(
+        [sys.executable, "-X", "importtime", *cmd[1:]],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     rows = []
     for line in res.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:

@@ -15,20 +15,30 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "recovery_bot"
 
 #: Layers from the bottom up; a module may import its own layer or any layer below.
 #: Features may import each other (no cycles) but never the entry/composition modules.
-LAYERS = {"core": 0, "platform": 1, "sandbox": 1, "intake": 2, "commands": 2, "sla": 2,
-          "digest": 2}
+LAYERS = {"core": 0, "platform": 1, "sandbox": 1, "intake": 2, "commands": 2, "sla": 2, "digest": 2}
 TOP = 3  # __main__, cli, app, demo, action, sandbox_cli, gallery, and every ``*cli`` module
 
 #: The functional core: rules over plain data. They may import only core/ and each other,
 #: load none of the shell's libraries and hold no ``async def``.
 PURE = (
-    "recovery_bot.core.config", "recovery_bot.core.durations", "recovery_bot.core.errors",
-    "recovery_bot.core.plans", "recovery_bot.core.snapshot", "recovery_bot.core.pypi_user",
-    "recovery_bot.intake.forms", "recovery_bot.intake.username", "recovery_bot.intake.reason",
-    "recovery_bot.intake.answers", "recovery_bot.intake.decision",
-    "recovery_bot.commands.rules", "recovery_bot.commands.config",
-    "recovery_bot.sla.clocks", "recovery_bot.sla.queue", "recovery_bot.sla.config",
-    "recovery_bot.digest.report", "recovery_bot.digest.config",
+    "recovery_bot.core.config",
+    "recovery_bot.core.durations",
+    "recovery_bot.core.errors",
+    "recovery_bot.core.plans",
+    "recovery_bot.core.snapshot",
+    "recovery_bot.core.pypi_user",
+    "recovery_bot.intake.forms",
+    "recovery_bot.intake.username",
+    "recovery_bot.intake.reason",
+    "recovery_bot.intake.answers",
+    "recovery_bot.intake.decision",
+    "recovery_bot.commands.rules",
+    "recovery_bot.commands.config",
+    "recovery_bot.sla.clocks",
+    "recovery_bot.sla.queue",
+    "recovery_bot.sla.config",
+    "recovery_bot.digest.report",
+    "recovery_bot.digest.config",
 )
 
 
@@ -105,7 +115,7 @@ def find_cycle(g: dict[str, set[str]]) -> list[str] | None:
         stack.append(n)
         for m in sorted(g.get(n, ())):
             if state.get(m) == 1:
-                return [*stack[stack.index(m):], m]
+                return [*stack[stack.index(m) :], m]
             if m not in state:
                 found = dfs(m)
                 if found:

@@ -45,17 +45,19 @@ def test_every_import_points_down() -> None:
         f"{a} -> {b}"
         for a, deps in layout.graph().items()
         for b in deps
-        if (la := layout.layer(a)) is not None
-        and (lb := layout.layer(b)) is not None
-        and lb > la
+        if (la := layout.layer(a)) is not None and (lb := layout.layer(b)) is not None and lb > la
     ]
     assert up == []
 
 
 def test_pure_modules_import_only_pure_modules() -> None:
     g = layout.graph()
-    bad = [f"{a} -> {b}" for a in layout.PURE for b in g[a]
-           if b not in layout.PURE and b != "recovery_bot"]
+    bad = [
+        f"{a} -> {b}"
+        for a in layout.PURE
+        for b in g[a]
+        if b not in layout.PURE and b != "recovery_bot"
+    ]
     assert bad == []
 
 
@@ -84,18 +86,18 @@ def test_pure_modules_load_no_shell_library() -> None:
         "                       if m.split('.')[0] in forbidden)\n"
         "print(json.dumps(out))\n"
     )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = {k: v for k, v in json.loads(res.stdout).items() if v}
     assert loaded == {}
 
 
 def test_purity_check_catches_a_shell_import() -> None:
     """The check can fail: a shell module does load them."""
-    code = ("import sys; import recovery_bot.platform.server; "
-            f"print(sorted(m for m in {FORBIDDEN!r} if m in sys.modules))")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys; import recovery_bot.platform.server; "
+        f"print(sorted(m for m in {FORBIDDEN!r} if m in sys.modules))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(res.stdout.replace("'", '"')) == sorted(FORBIDDEN)
 
 
@@ -107,7 +109,15 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     for cmd in app.COMMANDS:
         assert f"    {cmd.name} " in out
     assert [c.name for c in app.COMMANDS] == [
-        "inspect", "serve", "demo", "sweep", "sla", "digest", "journal", "action", "sandbox",
+        "inspect",
+        "serve",
+        "demo",
+        "sweep",
+        "sla",
+        "digest",
+        "journal",
+        "action",
+        "sandbox",
     ]
 
 
@@ -138,8 +148,7 @@ def test_inspect_loads_no_other_command() -> None:
         "print(sorted(m for m in sys.modules if m in "
         f"{(*FORBIDDEN, 'yaml')!r} or m.endswith('cli') and m != 'recovery_bot.cli'))\n"
     )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     last = res.stdout.strip().splitlines()[-1]
     assert last == "['recovery_bot.intake.cli', 'yaml']"
 
@@ -192,7 +201,9 @@ def test_relayout_tool_maps_to_real_modules() -> None:
     mods = set(layout.modules())
     assert {f"recovery_bot.{new}" for new in moves.values()} <= mods
     assert not {f"recovery_bot.{old}" for old in moves} & mods - {
-        "recovery_bot.commands", "recovery_bot.sla", "recovery_bot.digest"  # now packages
+        "recovery_bot.commands",
+        "recovery_bot.sla",
+        "recovery_bot.digest",  # now packages
     }
 
 

@@ -19,22 +19,43 @@ from pathlib import Path
 
 #: Old flat module -> new module (the rename list of the 'structure' branch).
 MOVES = {
-    "forms": "intake.forms", "username": "intake.username", "reason": "intake.reason",
-    "answers": "intake.answers", "recovery": "intake.decision", "triage": "intake.handler",
-    "commands": "commands.rules", "commands_config": "commands.config",
+    "forms": "intake.forms",
+    "username": "intake.username",
+    "reason": "intake.reason",
+    "answers": "intake.answers",
+    "recovery": "intake.decision",
+    "triage": "intake.handler",
+    "commands": "commands.rules",
+    "commands_config": "commands.config",
     "command_handlers": "commands.handler",
-    "sla": "sla.clocks", "sla_config": "sla.config", "queue": "sla.queue", "sweep": "sla.sweep",
-    "sla_cli": "sla.cli", "snapshots": "sla.fetch",
-    "digest": "digest.report", "digest_config": "digest.config", "digest_post": "digest.post",
+    "sla": "sla.clocks",
+    "sla_config": "sla.config",
+    "queue": "sla.queue",
+    "sweep": "sla.sweep",
+    "sla_cli": "sla.cli",
+    "snapshots": "sla.fetch",
+    "digest": "digest.report",
+    "digest_config": "digest.config",
+    "digest_post": "digest.post",
     "digest_cli": "digest.cli",
-    "server": "platform.server", "journal": "platform.journal",
-    "journal_upkeep": "platform.journal_upkeep", "journal_cli": "platform.journal_cli",
-    "github": "platform.github", "pypi": "platform.pypi", "applier": "platform.applier",
-    "metrics": "platform.metrics", "permissions": "platform.permissions",
-    "redeliver": "platform.redeliver", "logs": "platform.logs",
-    "cli_errors": "platform.cli_errors", "cli_shell": "platform.serve_cli",
-    "config": "core.config", "errors": "core.errors", "plans": "core.plans",
-    "snapshot": "core.snapshot", "durations": "core.durations",
+    "server": "platform.server",
+    "journal": "platform.journal",
+    "journal_upkeep": "platform.journal_upkeep",
+    "journal_cli": "platform.journal_cli",
+    "github": "platform.github",
+    "pypi": "platform.pypi",
+    "applier": "platform.applier",
+    "metrics": "platform.metrics",
+    "permissions": "platform.permissions",
+    "redeliver": "platform.redeliver",
+    "logs": "platform.logs",
+    "cli_errors": "platform.cli_errors",
+    "cli_shell": "platform.serve_cli",
+    "config": "core.config",
+    "errors": "core.errors",
+    "plans": "core.plans",
+    "snapshot": "core.snapshot",
+    "durations": "core.durations",
 }
 #: Names that moved to another module than their file did.
 TO_APP = {"create_app", "compose_router", "parse_config", "load_config", "config_or_default"}
@@ -55,8 +76,10 @@ def _from_pkg(mo: re.Match[str]) -> str:
         if name in MOVES:
             pkg, mod = MOVES[name].rsplit(".", 1)
             a = alias or (name if mod != name else "")
-            out.append(f"{indent}from recovery_bot.{pkg} import {mod}"
-                       + (f" as {a}" if a and a != mod else ""))
+            out.append(
+                f"{indent}from recovery_bot.{pkg} import {mod}"
+                + (f" as {a}" if a and a != mod else "")
+            )
         else:
             keep.append(item)
     if not out:
@@ -67,8 +90,9 @@ def _from_pkg(mo: re.Match[str]) -> str:
 
 def _from_mod(mo: re.Match[str]) -> str:
     indent, module = mo.group(1), mo.group(2)
-    names = [x.strip().replace("_config_or_default", "config_or_default")
-             for x in mo.group(3).split(",")]
+    names = [
+        x.strip().replace("_config_or_default", "config_or_default") for x in mo.group(3).split(",")
+    ]
     app = [n for n in names if n.split(" as ")[0] in TO_APP]
     rest = [n for n in names if n not in app]
     if not app:
@@ -81,8 +105,9 @@ def _from_mod(mo: re.Match[str]) -> str:
 
 def rewrite(text: str, python: bool = True) -> str:
     text = _DOTTED.sub(lambda m: "recovery_bot." + MOVES[m.group(1)], text)
-    text = _SLASHED.sub(lambda m: "recovery_bot/" + MOVES[m.group(1)].replace(".", "/") + ".py",
-                        text)
+    text = _SLASHED.sub(
+        lambda m: "recovery_bot/" + MOVES[m.group(1)].replace(".", "/") + ".py", text
+    )
     if python:
         text = _FROM_MOD.sub(_from_mod, _FROM_PKG.sub(_from_pkg, text))
         text = text.replace("_config_or_default(", "config_or_default(")

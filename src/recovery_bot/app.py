@@ -103,9 +103,7 @@ def create_app(config: AppConfig, settings: Settings, **options: Any) -> web.App
     """The webhook server with every feature's router and job (``server.create_app``)."""
     from recovery_bot.platform.server import create_app as create_server
 
-    return create_server(
-        config, settings, router=compose_router(), jobs=scheduled_jobs, **options
-    )
+    return create_server(config, settings, router=compose_router(), jobs=scheduled_jobs, **options)
 
 
 # --------------------------------------------------------------------------- commands
@@ -123,22 +121,39 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("inspect", "recovery_bot.intake.cli",
-            "show what the bot sees in an issue body (JSON)"),
+    Command("inspect", "recovery_bot.intake.cli", "show what the bot sees in an issue body (JSON)"),
     Command("serve", "recovery_bot.platform.serve_cli", "run the webhook server"),
-    Command("demo", "recovery_bot.demo",
-            "sandbox: run the bot against local GitHub and PyPI stand-ins and show what "
-            "it does"),
-    Command("sweep", "recovery_bot.sla.cli",
-            "run one SLA sweep: labels, reminders, closes, missed triage, queue positions"),
-    Command("sla", "recovery_bot.sla.cli",
-            "print the SLA clock of every open issue (number, age, whose move, due, state)"),
-    Command("digest", "recovery_bot.digest.cli",
-            "post (or with --dry-run print) the weekly backlog digest"),
-    Command("journal", "recovery_bot.platform.journal_cli",
-            "look after the delivery journal (SQLite)"),
-    Command("action", "recovery_bot.action",
-            "GitHub Actions mode: handle the workflow's one event (or run the schedule)"),
-    Command("sandbox", "recovery_bot.sandbox_cli",
-            "run the real server against local fakes of GitHub and PyPI until Ctrl-C"),
+    Command(
+        "demo",
+        "recovery_bot.demo",
+        "sandbox: run the bot against local GitHub and PyPI stand-ins and show what it does",
+    ),
+    Command(
+        "sweep",
+        "recovery_bot.sla.cli",
+        "run one SLA sweep: labels, reminders, closes, missed triage, queue positions",
+    ),
+    Command(
+        "sla",
+        "recovery_bot.sla.cli",
+        "print the SLA clock of every open issue (number, age, whose move, due, state)",
+    ),
+    Command(
+        "digest",
+        "recovery_bot.digest.cli",
+        "post (or with --dry-run print) the weekly backlog digest",
+    ),
+    Command(
+        "journal", "recovery_bot.platform.journal_cli", "look after the delivery journal (SQLite)"
+    ),
+    Command(
+        "action",
+        "recovery_bot.action",
+        "GitHub Actions mode: handle the workflow's one event (or run the schedule)",
+    ),
+    Command(
+        "sandbox",
+        "recovery_bot.sandbox_cli",
+        "run the real server against local fakes of GitHub and PyPI until Ctrl-C",
+    ),
 )

@@ -1,2 +1,1 @@
-"""The weekly digest: compute and render (pure), post it, and the `digest` command.
-"""
+"""The weekly digest: compute and render (pure), post it, and the `digest` command."""

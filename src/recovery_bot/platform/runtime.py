@@ -53,8 +53,13 @@ class Runtime:
         """The same parts (clients, maintainers cache, queue state) with ``dry_run`` set:
         the sweep estimates a triage's writes dry before it makes them."""
         view = Runtime(
-            config=self.config, settings=self.settings, session=self.session,
-            factory=self.factory, pypi=self.pypi, clock=self.clock, dry_run=dry_run,
+            config=self.config,
+            settings=self.settings,
+            session=self.session,
+            factory=self.factory,
+            pypi=self.pypi,
+            clock=self.clock,
+            dry_run=dry_run,
             queue_state=self.queue_state,
         )
         view.maintainers = self.maintainers
@@ -66,15 +71,24 @@ R = TypeVar("R", bound=Runtime)
 
 @overload
 def open_runtime(
-    config: AppConfig, settings: Settings, *, kind: type[R], budget: WriteBudget | None = None,
-    github_options: Mapping[str, Any] | None = None, **fields: Any,
+    config: AppConfig,
+    settings: Settings,
+    *,
+    kind: type[R],
+    budget: WriteBudget | None = None,
+    github_options: Mapping[str, Any] | None = None,
+    **fields: Any,
 ) -> AbstractAsyncContextManager[R]: ...
 
 
 @overload
 def open_runtime(
-    config: AppConfig, settings: Settings, *, budget: WriteBudget | None = None,
-    github_options: Mapping[str, Any] | None = None, **fields: Any,
+    config: AppConfig,
+    settings: Settings,
+    *,
+    budget: WriteBudget | None = None,
+    github_options: Mapping[str, Any] | None = None,
+    **fields: Any,
 ) -> AbstractAsyncContextManager[Runtime]: ...
 
 
@@ -126,8 +140,12 @@ async def _open(
         )
         try:
             yield kind(
-                config=config, settings=settings, session=session, factory=factory,
-                pypi=pypi, **fields,
+                config=config,
+                settings=settings,
+                session=session,
+                factory=factory,
+                pypi=pypi,
+                **fields,
             )
         finally:
             await pypi.aclose()
