@@ -22,12 +22,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from recovery_bot.core.durations import parse_duration
 from recovery_bot.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from recovery_bot.commands.config import CommandsConfig
+    from recovery_bot.digest.config import DigestConfig
+    from recovery_bot.sla.config import SlaConfig
 
 log = logging.getLogger(__name__)
 _MISSING: Any = object()
@@ -254,10 +259,12 @@ class AppConfig:
     pypi: PyPIConfig = field(default_factory=PyPIConfig)
     github: GitHubConfig = field(default_factory=GitHubConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
-    # Feature sections, parsed by their own modules; Any to keep this module import-light.
-    sla: Any = None
-    commands: Any = None
-    digest: Any = None
+    # Feature sections, parsed by their features' parsers (``app.SECTIONS``); None when a
+    # config was parsed without them. Named for the type checker only: core imports no
+    # feature at run time.
+    sla: SlaConfig | None = None
+    commands: CommandsConfig | None = None
+    digest: DigestConfig | None = None
 
     @property
     def marker(self) -> str:

@@ -446,7 +446,7 @@ async def run_due(bot: Bot, now: datetime, *, catch_up: bool) -> DigestResult | 
     ``catch_up=True`` (start-up, retries) only creates a missing issue; ``False`` (woken at
     the scheduled time) creates or updates. Records the week unless it was a dry run.
     """
-    cfg: DigestConfig = bot.config.digest
+    cfg = _digest_config(bot)
     week, run_at = scheduled_week(cfg, now)
     done = recorded_week(bot.journal)
     if done is not None and done >= week:
@@ -469,6 +469,14 @@ async def run_due(bot: Bot, now: datetime, *, catch_up: bool) -> DigestResult | 
     else:
         bot.journal.set_meta(META_LAST_WEEK, str(week))
     return result
+
+
+def _digest_config(bot: Runtime) -> DigestConfig:
+    """The digest section; ``app.parse_config`` always sets it (defaults when absent)."""
+    cfg = bot.config.digest
+    if cfg is None:
+        raise RuntimeError("config parsed without the digest section (use app.parse_config)")
+    return cfg
 
 
 def _bot_now(bot: Bot) -> Callable[[], datetime]:
@@ -506,7 +514,7 @@ async def digest_loop(
             await sleep(max(1.0, float(wait)))
             continue
         t = clock()
-        nxt = bot.config.digest.next_run(t)
+        nxt = _digest_config(bot).next_run(t)
         await sleep(max(0.0, (nxt - t).total_seconds()))
         catch_up = False
 
