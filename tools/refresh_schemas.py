@@ -119,6 +119,10 @@ def sha256(path: Path) -> str:
 # -- GraphQL -----------------------------------------------------------------------------
 
 
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
 def render_graphql(sdl: str) -> str:
     """The SDL as an introspection result without descriptions, one type per line.
 
@@ -133,9 +137,8 @@ def render_graphql(sdl: str) -> str:
     built = build_schema(sdl, assume_valid_sdl=True, assume_valid=True)
     schema: dict[str, Any] = dict(introspection_from_schema(built, descriptions=False)["__schema"])
     types = sorted(schema.pop("types"), key=lambda t: t["name"])
-    dump = lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"))  # noqa: E731
-    head = ",".join(f"{json.dumps(k)}:{dump(v)}" for k, v in sorted(schema.items()))
-    lines = ",\n".join(dump(t) for t in types)
+    head = ",".join(f"{json.dumps(k)}:{_dump(v)}" for k, v in sorted(schema.items()))
+    lines = ",\n".join(_dump(t) for t in types)
     return '{"__schema":{' + head + ',"types":[\n' + lines + "\n]}}\n"
 
 

@@ -77,7 +77,7 @@ def check(
     coerced = get_variable_values(github_schema(), op.variable_definitions or (), given)
     if isinstance(coerced, list):
         return Checked(errors=[_variable_error(op, e, given) for e in coerced])
-    values = dict(getattr(coerced, "coerced", coerced))  # graphql-core 3.3 wraps the dict
+    values = dict(coerced.coerced)
     return Checked(variables=values, cost=query_cost(doc, values, operation_name))
 
 
@@ -94,7 +94,7 @@ def _document_errors(source: str) -> tuple[dict[str, Any], ...]:
     try:
         doc = parse(source)
     except GraphQLSyntaxError as exc:
-        line, column = (exc.locations or [(1, 1)])[0]
+        line, column = (exc.locations[0].line, exc.locations[0].column) if exc.locations else (1, 1)
         return (
             {
                 "message": f"Parse error at [{line}, {column}]: {exc.message}",
@@ -148,7 +148,7 @@ def query_cost(
     requests = 0
 
     def page_size(fdef: Any, node: FieldNode) -> int:
-        given = {a.name.value: a.value for a in node.arguments}
+        given = {a.name.value: a.value for a in node.arguments or ()}
         for name in ("first", "last"):
             arg = given.get(name)
             if isinstance(arg, IntValueNode):

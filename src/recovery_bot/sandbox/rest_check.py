@@ -34,7 +34,7 @@ def openapi() -> dict[str, Any]:
 
 @cache
 def _templates() -> tuple[tuple[re.Pattern[str], str, str], ...]:
-    out = []
+    out: list[tuple[re.Pattern[str], str, str]] = []
     for template, ops in openapi()["paths"].items():
         pattern = re.compile(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)) + "/?")
         out.extend((pattern, method, template) for method in ops)
