@@ -450,11 +450,25 @@ def open_journal(
         if os.path.isdir(where):
             raise JournalUnavailable(f"journal {where}: is a directory, not a file")
     try:
-        return Journal(where, clock=clock)
+        journal = Journal(where, clock=clock)
     except RuntimeError as exc:  # WAL refused, or a newer schema (downgrade)
         raise JournalUnavailable(str(exc)) from None
     except sqlite3.Error as exc:
         raise JournalUnavailable(f"journal {where}: {_explain(exc)}") from None
+    # A file cut short can still open (only the pages read so far are checked) and
+    # fail later, in a worker. quick_check reads every page: ~0.3 s per 100 MB, once.
+    try:
+        with journal._lock:
+            verdict = journal._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+    except sqlite3.Error as exc:
+        journal.close()
+        raise JournalUnavailable(f"journal {where}: {_explain(exc)}") from None
+    if verdict != "ok":
+        journal.close()
+        raise JournalUnavailable(
+            f"journal {where}: is corrupt (quick_check: {str(verdict)[:200]})"
+        )
+    return journal
 
 
 def _explain(exc: sqlite3.Error) -> str:

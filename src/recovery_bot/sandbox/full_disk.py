@@ -21,18 +21,26 @@ _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|COMMIT|CREATE|DROP)\b", r
 class FullDisk:
     """The switch; ``failures`` counts the writes it refused."""
 
-    def __init__(self) -> None:
+    def __init__(self, message: str = "database or disk is full") -> None:
+        # ``message``: what SQLite says; "attempt to write a readonly database" makes
+        # this a read-only file instead (root, as tests may run, can write any file).
+        self.message = message
         self.full = False
         self.failures = 0
 
     def install(self, journal: Any) -> FullDisk:
-        journal._db = _Connection(journal._db, self)
+        journal._db = self.wrap(journal._db)
         return self
 
     def check(self, sql: str) -> None:
         if self.full and _WRITE.match(sql):
             self.failures += 1
-            raise sqlite3.OperationalError("database or disk is full")
+            raise sqlite3.OperationalError(self.message)
+
+
+    def wrap(self, db: sqlite3.Connection) -> Any:
+        """``db`` behind the switch (for a ``sqlite3.connect`` replacement)."""
+        return _Connection(db, self)
 
 
 class _Connection:
