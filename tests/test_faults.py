@@ -152,6 +152,10 @@ async def test_unverified_bytes_are_capped_and_the_rest_answered_503_unread(
     assert (status, answer) == (
         503, {"error": "too many unverified request bytes in flight; try again"}
     )
+    # A small body (as GitHub's are) still finds room: the last quarter is theirs.
+    n = new_issue(s, t4("`alice`"))
+    status, _ = await s.post("issues", s.github.webhook_payload("issues", "opened", REPO, n))
+    assert status == 202
     go_on.set()
     assert (await slow).status == 401
     assert s.bot.unverified.used == 0
@@ -410,3 +414,16 @@ def test_full_disk_refuses_writes_but_not_reads(tmp_path):
     assert j.probe_write()
     assert j.write_error is None
     j.close()
+
+
+def test_byte_budget_keeps_a_quarter_for_small_bodies():
+    from recovery_bot.guards import ByteBudget
+
+    b = ByteBudget(8 * 1024 * 1024)
+    two_mib = 2 * 1024 * 1024
+    assert [b.try_reserve(two_mib) for _ in range(4)] == [True, True, True, False]
+    assert b.try_reserve(20_000)  # small: may use the last quarter
+    b.release(3 * two_mib + 20_000)
+    assert b.used == 0
+    assert b.try_reserve(8 * 1024 * 1024)  # alone, the largest body is always admitted
+    assert not b.try_reserve(1)

@@ -22,9 +22,18 @@ from dataclasses import dataclass, field
 SHOWN_CHARS = 64
 
 
+SMALL_BODY = 64 * 1024
+
+
 class ByteBudget:
     """A counter of reserved bytes with a ceiling (no waiting: a refusal is immediate,
-    because a client holding a connection open is exactly what must not pile up)."""
+    because a client holding a connection open is exactly what must not pile up).
+
+    The last quarter is kept for small bodies (at most ``SMALL_BODY``, 64 KiB): GitHub's
+    issue deliveries are 3-20 KB, so a flood of large unsigned bodies cannot crowd
+    them out. A large body is still admitted when nothing else is in flight, so one of
+    ``max_body_bytes`` can always be read.
+    """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -33,7 +42,8 @@ class ByteBudget:
 
     def try_reserve(self, n: int) -> bool:
         """Take ``n`` bytes if they fit; False (nothing taken) if they do not."""
-        if self.used + n > self.limit:
+        ceiling = self.limit if n <= SMALL_BODY else self.limit - self.limit // 4
+        if self.used + n > ceiling and not (self.used == 0 and n <= self.limit):
             return False
         self.used += n
         self.peak = max(self.peak, self.used)
