@@ -21,3 +21,18 @@ def recovery_body(
         f"the PSF Code of Conduct\n\n### Acknowledgement\n\n- {tick} I understand that it may "
         "take a significant amount of time to process my account recovery request."
     )
+
+
+def triage_text(body: str, *, title: str | None = None, user: object = None) -> str:
+    """The comment the pure decision gives ``body`` (with ``user`` a PyPIUser lookup), for
+    tests of the plumbing: that the server, sweep or demo posts exactly what the decision
+    says. The texts themselves are pinned word for word in tests/test_answers.py."""
+    from recovery_bot.config import parse_config
+    from recovery_bot.recovery import decide, gather_facts, with_lookup
+
+    facts = gather_facts(body, title=title)
+    if user is not None:
+        facts = with_lookup(facts, user)  # type: ignore[arg-type]
+    comment = decide(facts, parse_config({"repositories": ["pypi/support"]})).comment
+    assert comment is not None
+    return comment

@@ -47,14 +47,22 @@ def test_inspect_offline_prints_one_json_object():
         "empty_required": [],
         "reason": "lost_email",
         "mentions_having_recovery_codes": False,
+        "recovery_codes_fail": False,
         "contains_email_address": False,
+        "topics": [],
+        "situation": "lost_email",
         "labels": ["needs more info", "lost email"],
         "labels_removed_if_set_by_bot": [
-            "email address posted", "has recovery codes", "lost 2fa",
+            "confirmation email not received", "email address posted", "has recovery codes",
+            "lost 2fa", "security issue", "test pypi issue", "unverified email",
         ],
         "comment": report["comment"],
     }
-    assert "- **Acknowledgement**: please tick the box." in report["comment"]
+    assert (
+        "- **Acknowledgement**: please tick the box \"I understand that it may take a "
+        "significant amount of time to process my account recovery request.\" (in the issue "
+        "text, change `- [ ]` to `- [x]`)."
+    ) in report["comment"]
 
 
 async def test_inspect_looks_the_user_up_on_pypi(fake_pypi, tmp_path):

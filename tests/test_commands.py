@@ -17,6 +17,7 @@ from recovery_bot.commands import (
     help_text,
     known_names,
     new_commands,
+    not_assigned_reply,
     parse_reply_markers,
     parse_snooze_marker,
     refusal_due,
@@ -68,14 +69,14 @@ def tagged(text: str, name: str) -> str:
 
 CONTACT_SUPPORT = (
     "Hi @octocat, thanks for your patience. To go on, please send an e-mail to "
-    "admin@pypi.org **from the address you'd like on the account**, and include a link to "
+    "support@pypi.org **from the address you'd like on the account**, and include a link to "
     f"this issue ({URL}) so we can match the two. Please don't post e-mail addresses or "
     "other personal details here: this issue is public. We'll take it from there once your "
     "message arrives."
 )
 CONFIRM_EMAIL = (
     "Hi @octocat, so we can confirm the request comes from you, please send an e-mail to "
-    "admin@pypi.org **from the address already on file for the account `alice`**, with a "
+    "support@pypi.org **from the address already on file for the account `alice`**, with a "
     f"link to this issue ({URL}). Please don't post e-mail addresses or other personal "
     "details here: this issue is public."
 )
@@ -142,10 +143,10 @@ SNOOZE_7D = (
 AWAIT = "awaiting response"
 SNOOZED = "sla: snoozed"
 ALLOWED = (
-    "`email address posted`, `has recovery codes`, `lost 2fa`, `lost email`, "
-    "`needs more info`, `no projects`, `username not found`, `awaiting response`, "
-    "`security issue`, `unverified email`, `test pypi issue`, `typo email`, `duplicate`, "
-    "`status: awaiting response`"
+    "`confirmation email not received`, `email address posted`, `has recovery codes`, "
+    "`lost 2fa`, `lost email`, `needs more info`, `no projects`, `security issue`, "
+    "`test pypi issue`, `unverified email`, `username not found`, `awaiting response`, "
+    "`typo email`, `duplicate`, `status: awaiting response`"
 )
 CLOSE_USAGE = "Usage: `/close [completed|not-planned|non-response|duplicate #N]`"
 
@@ -653,3 +654,10 @@ def test_hostile_bodies_stay_fast() -> None:
     for body in bodies:
         find_commands(body, KNOWN)
     assert time.perf_counter() - start < 0.5
+
+
+def test_not_assigned_reply_names_each_login_in_code_so_nobody_is_pinged() -> None:
+    assert not_assigned_reply("m1", ["everyone", "a`b"], CFG) == (
+        "@m1 sorry, GitHub did not assign `everyone`, `a'b`: only people with access to "
+        "this repository can be assigned.\n\n<!-- recovery-bot:reply cmd:error -->"
+    )

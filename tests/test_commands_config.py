@@ -29,9 +29,10 @@ def load(commands: Any = None, **top: Any) -> CommandsConfig:
 def test_defaults_when_the_section_is_absent() -> None:
     cc = load()
     assert cc.allowed_labels == (
-        "email address posted", "has recovery codes", "lost 2fa", "lost email",
-        "needs more info", "no projects", "username not found", "awaiting response",
-        "security issue", "unverified email", "test pypi issue", "typo email", "duplicate",
+        "confirmation email not received", "email address posted", "has recovery codes",
+        "lost 2fa", "lost email", "needs more info", "no projects", "security issue",
+        "test pypi issue", "unverified email", "username not found", "awaiting response",
+        "typo email", "duplicate",
     )
     assert list(cc.replies) == list(DEFAULT_REPLIES)
     assert cc.replies["contact-support"].awaiting

@@ -12,7 +12,6 @@ from fixtures_bodies import recovery_body
 from recovery_bot.config import parse_config
 from recovery_bot.pypi import PyPIUser
 from recovery_bot.recovery import (
-    RESOLVED_TEXT,
     Facts,
     decide,
     gather_facts,
@@ -69,39 +68,47 @@ def test_labels(changes, labels):
     assert set(plan.remove_labels) == CFG.labels.managed() - set(labels) - kept
 
 
-def test_complete_request_needs_no_comment_but_resolves_an_old_one():
+def test_complete_request_gets_the_next_step_not_a_now_has_everything():
     plan = decide(OK_FACTS, CFG)
-    assert plan.comment_action == "resolve"
-    assert plan.comment == RESOLVED_TEXT
-    assert inspect_report(OK_FACTS, plan)["comment"] is None
+    assert plan.comment_action == "upsert"
+    assert plan.comment.startswith(
+        "Thanks for your account recovery request: it has what the PyPI team needs to "
+        "start.\n\n**What happens next.** When the PyPI admins reach your request"
+    )
+    assert " now " not in plan.comment
+    assert inspect_report(OK_FACTS, plan)["comment"] == plan.comment
 
 
 def test_comment_lists_each_problem_with_its_fix_and_never_repeats_the_address():
-    f = gather_facts(recovery_body("bob@example.com", "Mail bob@example.com is gone", codes=False))
+    f = gather_facts(recovery_body("`bob`", "Mail bob@example.com is gone", codes=False))
     plan = decide(f, CFG)
     assert plan.comment_action == "upsert"
     assert plan.comment == (
         "Thanks for your account recovery request.\n\n"
         "Before the PyPI team can start, please **edit this issue** (the `···` menu at the "
         "top right of the issue → *Edit*) and fix:\n\n"
-        "- **PyPI Username** holds an e-mail address. We need the account's *username* (it "
-        "appears in your profile URL, `https://pypi.org/user/<username>/`). Please replace "
-        "the address with the username.\n"
-        "- **Recovery Codes**: please tick the box.\n\n"
+        "- **Recovery Codes**: please tick the box \"I never generated or have lost access "
+        "to the recovery codes for my account\" (in the issue text, change `- [ ]` to "
+        "`- [x]`).\n\n"
+        "**What happens next.** You lost access to the account's e-mail address. The PyPI "
+        "admins will need the address you'd like on the account: please send an e-mail to "
+        "support@pypi.org **from that address**, with a link to this issue, and don't post "
+        "the address here. It must not already belong to another PyPI account. They then "
+        "send a verification message to that address; please answer it.\n\n"
         "This tracker is public and your issue contains an e-mail address. Please edit the "
-        "issue to remove it; the PyPI team will ask for any address they need privately, "
-        "from admin@pypi.org.\n\n"
-        "I check the issue again each time it is edited and will update this comment. "
-        "Account recoveries are handled by a very small team, so a reply can take a week or "
-        "more; there is no need to post updates."
+        "issue to remove it; the PyPI admins ask for any address they need privately, at "
+        "support@pypi.org.\n\n"
+        "Requests are handled in the order they arrive by a very small team, so a reply can "
+        "take a week or more; there is no need to post updates. I check the issue again each "
+        "time it is edited and keep this comment up to date."
     )
     assert "bob@example.com" not in plan.comment
 
 
-def test_two_notes_are_separate_paragraphs():
+def test_codes_and_address_paragraphs_are_separate():
     plan = decide(facts(mentions_having_recovery_codes=True, contains_email_address=True), CFG)
     paragraphs = plan.comment.split("\n\n")
-    assert paragraphs[1].startswith("You mention that you still have recovery codes.")
+    assert paragraphs[1].startswith("**You mention that you still have recovery codes.**")
     assert paragraphs[2].startswith("This tracker is public and your issue contains")
 
 
@@ -134,6 +141,7 @@ def test_invalid_username_is_reported_but_never_looked_up_or_echoed():
         ("https://github.com/alice", None, "looks_like_url_only_other_host"),
         ("_No response_", None, "missing"),
         ("`username`", None, "missing"),
+        ("I don't remember", None, "unknown"),
     ],
 )
 def test_username_field_in_the_report(typed, username, problem):
@@ -176,7 +184,11 @@ def test_other_forms_get_nothing():
 def test_empty_body_with_the_form_label_asks_for_the_form():
     plan = decide(gather_facts("", labels=["account-recovery"]), CFG)
     assert plan.add_labels == ("needs more info",)
-    assert plan.comment.startswith("Thanks for reaching out. This issue is empty")
+    assert plan.comment == (
+        "Thanks for reaching out. This issue is empty, so the PyPI team can't start on it. "
+        "Please fill in the account-recovery form instead (your PyPI username and what you "
+        "lost): https://github.com/pypi/support/issues/new?template=account-recovery.yml"
+    )
     assert decide(gather_facts("", labels=[]), CFG).is_empty
 
 

@@ -12,10 +12,10 @@ import json
 import pytest
 
 from fixtures_bodies import recovery_body as t4
+from fixtures_bodies import triage_text
 from fixtures_server import SERVER_SECRET
 from recovery_bot.applier import marker_for
 from recovery_bot.github import webhook_signature
-from recovery_bot.recovery import RESOLVED_TEXT
 
 REPO = "pypi/support"
 BOT = "recovery-bot[bot]"
@@ -62,7 +62,11 @@ async def test_new_issue_gets_labels_and_exactly_one_comment(bot_server):
     mine = bot_comments(s, n)
     assert len(mine) == 1
     assert mine[0]["body"].startswith(TAG + "\nThanks for your account recovery request.")
-    assert "**PyPI Username** holds an e-mail address." in mine[0]["body"]
+    body = t4("bob@example.com", "Lost access to email address")
+    assert mine[0]["body"] == f"{TAG}\n" + triage_text(body)
+    assert "**If you don't know your username.** The username field holds an e-mail" in (
+        mine[0]["body"]
+    )
     assert "bob@example.com" not in mine[0]["body"]
     # A new issue costs two writes and no GitHub read (the payload says it has no comments).
     assert writes(s) == [
@@ -75,12 +79,16 @@ async def test_new_issue_gets_labels_and_exactly_one_comment(bot_server):
     ]
 
 
-async def test_complete_request_gets_reason_label_and_no_comment(bot_server):
+async def test_complete_request_gets_reason_label_and_its_next_step(bot_server):
     s = bot_server
     n = new_issue(s, t4("`alice`"))
     await open_issue(s, n)
     assert s.github.labels(REPO, n) == ["account-recovery", "lost 2fa"]
-    assert bot_comments(s, n) == []
+    [mine] = bot_comments(s, n)
+    assert mine["body"] == f"{TAG}\n" + triage_text(t4("`alice`"))
+    assert mine["body"].startswith(
+        f"{TAG}\nThanks for your account recovery request: it has what the PyPI team needs"
+    )
 
 
 async def test_edit_that_fixes_the_username_edits_the_same_comment(bot_server):
@@ -100,7 +108,8 @@ async def test_edit_that_fixes_the_username_edits_the_same_comment(bot_server):
     await s.settle()
     after = bot_comments(s, n)
     assert [c["id"] for c in after] == [first[0]["id"]]
-    assert after[0]["body"] == f"{TAG}\n{RESOLVED_TEXT}"
+    fixed = t4("`alice`", "Lost access to email address")
+    assert after[0]["body"] == f"{TAG}\n" + triage_text(fixed)
     assert s.github.labels(REPO, n) == ["account-recovery", "lost email"]
     assert sorted(writes(s)) == sorted([
         ("DELETE", f"/repos/{REPO}/issues/{n}/labels/email address posted"),

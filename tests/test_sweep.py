@@ -20,13 +20,13 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from fixtures_bodies import triage_text
 from recovery_bot.commands import snooze_marker
 from recovery_bot.config import parse_config
 from recovery_bot.github import GitHubFactory, GitHubUnavailable, TokenAuth, WriteBudget
 from recovery_bot.journal import Journal
 from recovery_bot.pypi import PyPIClient
 from recovery_bot.queue import get_state
-from recovery_bot.recovery import RESOLVED_TEXT
 from recovery_bot.sandbox.fake_github import FakeGitHub
 from recovery_bot.sandbox.fake_pypi import FakePyPI
 from recovery_bot.server import Bot, Settings
@@ -51,6 +51,8 @@ RECOVERY_BODY = (
 PEP541_BODY = (
     Path(__file__).resolve().parents[1] / "fixtures" / "bodies" / "pep541-placeholders.md"
 ).read_text()
+#: What the bot wrote on RECOVERY_BODY: the pre-existing triage comment of the world below.
+RESOLVED_TEXT = triage_text(RECOVERY_BODY.format(user="alice"))
 NETWORK_BODY = (
     Path(__file__).resolve().parents[1] / "fixtures" / "bodies" / "network.md"
 ).read_text()
@@ -342,7 +344,7 @@ async def test_missed_issues_are_triaged_with_their_queue_position(
         "recently the first reply came after about 2 days."
     )
     c24 = triage_comment(fake, 24)
-    assert "**PyPI Username** holds an e-mail address" in c24
+    assert "**If you don't know your username.** The username field holds an e-mail" in c24
     assert c24.endswith("<!-- recovery-bot:queue bucket=25 -->\n" + c23.rsplit("\n", 1)[1])
     # Opened by a maintainer or a bot, or answered: not triaged by the sweep.
     for n in (4, 17, 18):

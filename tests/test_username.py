@@ -60,11 +60,11 @@ CASES: list[tuple[str, str | None, str | None, str | None]] = [
     # A dot right after a slash is a path segment: never stripped, so it stays invalid.
     ("U06-dot-segment", "https://pypi.org/user/alice/.", None, "invalid"),
     ("U07-md-link", "[alice](https://pypi.org/user/alice/)", "alice", OK),
-    ("U07-md-link-disagree", "[bob](https://pypi.org/user/alice/)", "alice", OK),
+    ("U07-md-link-disagree", "[bob](https://pypi.org/user/alice/)", None, "link_mismatch"),
     ("U07-md-link-text-url", "[https://pypi.org/user/alice/](https://example.com/x)", "alice", OK),
     # U08 URL on another host, or a PyPI URL that is not a profile
     ("U08-github", "https://github.com/alice", None, "looks_like_url_only_other_host"),
-    ("U08-project", "https://pypi.org/project/foo/", None, "looks_like_url_only_other_host"),
+    ("U08-project", "https://pypi.org/project/foo/", None, "project_url"),
     ("U08-pypi-root", "https://pypi.org/", None, "looks_like_url_only_other_host"),
     ("U08-www-other", "www.example.com/alice", None, "looks_like_url_only_other_host"),
     ("U08-ftp", "ftp://pypi.org/user/alice/", None, "looks_like_url_only_other_host"),
@@ -134,18 +134,41 @@ CASES: list[tuple[str, str | None, str | None, str | None]] = [
     ("U15-no-response", "_No response_", None, "missing"),
     ("U15-label-only", "Username:", None, "missing"),
     # U16 non-answers
-    ("U16-unknown", "unknown", None, "missing"),
-    ("U16-dont-remember", "I don't remember", None, "missing"),
-    ("U16-dont-remember-curly", "I don’t remember", None, "missing"),
-    ("U16-dont-remember-no-apos", "I dont remember", None, "missing"),
-    ("U16-forgot", "forgot", None, "missing"),
-    ("U16-not-sure", "not sure", None, "missing"),
-    ("U16-na", "n/a", None, "missing"),
-    ("U16-none", "none", None, "missing"),
-    ("U16-dash", "-", None, "missing"),
-    ("U16-question", "?", None, "missing"),
-    ("U16-forgot-parens", "(I've forgot it)", None, "missing"),
-    ("U16-sentence", "I don't remember, sorry", None, "missing"),
+    ("U16-unknown", "unknown", None, "unknown"),
+    ("U16-dont-remember", "I don't remember", None, "unknown"),
+    ("U16-dont-remember-curly", "I don’t remember", None, "unknown"),
+    ("U16-dont-remember-no-apos", "I dont remember", None, "unknown"),
+    ("U16-forgot", "forgot", None, "unknown"),
+    ("U16-not-sure", "not sure", None, "unknown"),
+    ("U16-na", "n/a", None, "unknown"),
+    ("U16-none", "none", None, "unknown"),
+    ("U16-dash", "-", None, "unknown"),
+    ("U16-question", "?", None, "unknown"),
+    ("U16-forgot-parens", "(I've forgot it)", None, "unknown"),
+    ("U16-sentence", "I don't remember, sorry", None, "unknown"),
+    ("U16-unknown-caps", "Unknown", None, "unknown"),
+    ("U16-cannot-recall", "I can't recall my username", None, "unknown"),
+    ("U16-dont-know-backticks", "`I don't know`", None, "unknown"),
+    ("U16-label-then-nonanswer", "Username: unknown", None, "unknown"),
+    # U06/U07 variants: a project page is not an account; a link naming two accounts
+    ("U06-project-url", "https://pypi.org/project/alice-tools/", None, "project_url"),
+    ("U06-project-url-test", "https://test.pypi.org/project/alice-tools", None, "project_url"),
+    ("U06-project-url-bare", "pypi.org/project/alice-tools/1.0/", None, "project_url"),
+    (
+        "U06-project-md-link",
+        "[alice-tools](https://pypi.org/project/alice-tools/)",
+        None,
+        "project_url",
+    ),
+    ("U07-link-mismatch", "[alice](https://pypi.org/user/bob/)", None, "link_mismatch"),
+    ("U07-link-mismatch-backticks", "[`alice`](https://pypi.org/user/bob)", None, "link_mismatch"),
+    ("U07-link-same-name-case", "[Alice](https://pypi.org/user/alice/)", "alice", OK),
+    ("U07-link-url-text", "[https://pypi.org/user/bob/](https://pypi.org/user/bob/)", "bob", OK),
+    ("U07-link-prose-text", "[my profile](https://pypi.org/user/bob/)", "bob", OK),
+    ("U16-redacted", "Redacted", None, "unknown"),
+    # U14 variant: the site named after the name (#9574 "amotl @ TestPyPI")
+    ("U14-at-testpypi", "amotl @ TestPyPI", "amotl", OK),
+    ("U14-on-pypi-org", "alice on pypi.org", "alice", OK),
     # U17/U18/U19 GitHub login, misspelled or differently-cased name: kept as typed
     ("U17-github-login", "alice-gh", "alice-gh", OK),
     ("U19-case-kept", "AlIcE", "AlIcE", OK),
@@ -281,8 +304,9 @@ def test_never_raises_and_username_is_valid(raw: str | None) -> None:
     from recovery_bot import username as mod
 
     result = mod._normalize(raw)  # the unguarded core: a bug must fail here, not hide
-    assert result.problem in (None, "missing", "looks_like_email",
-                              "looks_like_url_only_other_host", "multiple", "invalid")  # fmt: skip
+    assert result.problem in (None, "missing", "unknown", "looks_like_email",
+                              "looks_like_url_only_other_host", "project_url",
+                              "link_mismatch", "multiple", "invalid")  # fmt: skip
     if result.problem is None:
         assert result.username is not None and is_valid_username(result.username)
     else:

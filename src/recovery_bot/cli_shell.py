@@ -72,6 +72,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def add_log_format(p: argparse.ArgumentParser) -> None:
+    """``--log-format plain|json`` for the long-running and unattended commands."""
+    p.add_argument(
+        "--log-format", choices=("plain", "json"), default="plain",
+        help="plain text lines (default) or one JSON object per line for log platforms",
+    )
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the webhook server")
     p.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
@@ -79,6 +87,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", default=None, help="app.yaml (default: $RECOVERY_BOT_CONFIG)")
     p.add_argument("--dry-run", action="store_true", help="log plans, write nothing to GitHub")
     p.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    add_log_format(p)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
@@ -90,7 +99,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", default=None, help="SQLite file (default: a temporary one)")
     p.set_defaults(func=cmd_demo)
 
-    for module in ("recovery_bot.sla_cli", "recovery_bot.digest_cli"):
+    for module in ("recovery_bot.sla_cli", "recovery_bot.digest_cli", "recovery_bot.journal_cli",
+                   "recovery_bot.action", "recovery_bot.sandbox_cli"):
         with contextlib.suppress(ModuleNotFoundError):
             importlib.import_module(module).add_commands(sub)
 

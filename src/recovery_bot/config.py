@@ -158,6 +158,11 @@ class LabelsConfig:
     has_recovery_codes: str = "has recovery codes"
     email_posted: str = "email address posted"
     fast_lane: str = "no projects"
+    # The admins' own labels for these situations (pypi/support, 2024-2026).
+    test_pypi: str = "test pypi issue"
+    security: str = "security issue"
+    unverified_email: str = "unverified email"
+    new_device: str = "confirmation email not received"
 
     def managed(self) -> frozenset[str]:
         """Labels the triage decision owns (may add and later remove)."""
@@ -170,6 +175,10 @@ class LabelsConfig:
                 self.has_recovery_codes,
                 self.email_posted,
                 self.fast_lane,
+                self.test_pypi,
+                self.security,
+                self.unverified_email,
+                self.new_device,
             }
         )
 
@@ -178,7 +187,10 @@ class LabelsConfig:
 class BotConfig:
     login: str = "recovery-bot[bot]"
     marker: str = "recovery-bot"
-    support_email: str = "admin@pypi.org"
+    # The admins' private channel in every reply from 2022 on; compromised accounts go
+    # to the security one.
+    support_email: str = "support@pypi.org"
+    security_email: str = "security@pypi.org"
     dry_run: bool = False
 
 
@@ -284,11 +296,12 @@ def parse_config(data: Any, file: str = "app.yaml") -> AppConfig:
             raise top.error("repositories", f"{r!r} is not of the form owner/repo")
 
     b = top.sub("bot")
-    b.only("login", "marker", "support_email", "dry_run")
+    b.only("login", "marker", "support_email", "security_email", "dry_run")
     bot = BotConfig(
         login=b.str("login", BotConfig.login),
         marker=b.str("marker", BotConfig.marker),
         support_email=b.str("support_email", BotConfig.support_email),
+        security_email=b.str("security_email", BotConfig.security_email),
         dry_run=b.bool("dry_run", False),
     )
     if not _LOGIN_RE.match(bot.login):
@@ -297,8 +310,9 @@ def parse_config(data: Any, file: str = "app.yaml") -> AppConfig:
         raise b.error(
             "marker", "must be lower-case letters, digits and '-' (it goes in an HTML comment)"
         )
-    if "@" not in bot.support_email:
-        raise b.error("support_email", "must be an e-mail address")
+    for key in ("support_email", "security_email"):
+        if "@" not in getattr(bot, key):
+            raise b.error(key, "must be an e-mail address")
 
     m = top.sub("maintainers")
     m.only("users", "teams", "permission_cache_ttl")

@@ -25,6 +25,10 @@ Why these choices:
 - **Single process.** Rows left ``running`` are reset to ``pending`` when the journal is
   opened, which is only right if no other live process owns them. Run one bot per
   database file.
+- **Lifecycle.** Finished rows are pruned after ``KEEP_FINISHED_SECONDS``, and a live
+  journal is backed up with SQLite's backup API: both in ``journal_upkeep``. The file
+  carries ``SCHEMA_VERSION``: an older file is upgraded on open (``_MIGRATIONS``), a
+  newer one refused with a one-line ``JournalError``.
 """
 
 from __future__ import annotations
@@ -38,11 +42,25 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from recovery_bot.errors import JournalError
+
 Status = Literal["pending", "running", "done", "failed", "ignored"]
 RecordResult = Literal["new", "duplicate_done", "duplicate_pending"]
 
 STATUSES: tuple[Status, ...] = ("pending", "running", "done", "failed", "ignored")
+#: The journal's on-disk format. Opening a file written by an older version upgrades it
+#: in place (``_MIGRATIONS``, one transaction); a file written by a newer version is
+#: refused with ``JournalError`` and left untouched (see "Journal" in the README).
 SCHEMA_VERSION = 1
+#: SQL that takes a journal from version ``k`` to ``k + 1``, keyed by ``k``. ``_SCHEMA``
+#: runs before these on every open, so it may only hold statements that are valid on
+#: every older version (a new column and its index belong here, not there).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {}
+#: Finished (done/ignored) rows are kept this long, then pruned (``prune``, hourly and
+#: at start-up, by ``journal_upkeep.prune_loop``). It must outlast GitHub's 3-day
+#: delivery log, or the missed-delivery sweep would take a pruned GUID for a missed
+#: delivery; a week also leaves the bot's own record of the past few days to look at.
+KEEP_FINISHED_SECONDS = 7 * 86400.0
 WAL_CHECKPOINT_PAGES = 250
 _MAX_ERROR_CHARS = 2000
 
@@ -138,7 +156,7 @@ class Journal:
         db.execute("PRAGMA auto_vacuum = INCREMENTAL")
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal" and self.path != ":memory:":
-            raise RuntimeError(f"journal {self.path}: could not enable WAL (got {mode})")
+            raise JournalError(f"journal {self.path}: could not enable WAL (got {mode})")
         db.execute("PRAGMA synchronous = NORMAL")
         # Checkpoint every ~1 MB of WAL, not SQLite's ~4 MB: each checkpoint (a copy and
         # two fsyncs, on whichever commit crosses the mark) stalls every request in
@@ -156,13 +174,30 @@ class Journal:
             if version is None:
                 db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
             elif version > SCHEMA_VERSION:
-                raise RuntimeError(
+                raise JournalError(
                     f"journal {self.path} has schema version {version}; this recovery-bot "
-                    f"understands up to {SCHEMA_VERSION} (downgrade refused)"
+                    f"understands up to {SCHEMA_VERSION} (downgrade refused: run the newer "
+                    "version, or restore a backup made before the upgrade)"
                 )
+            elif version < SCHEMA_VERSION:
+                self._upgrade(db, version)
             # Rows still 'running' belong to a process that died mid-delivery: make them
             # claimable again. Their attempt counter is untouched (the crash was ours).
             db.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'running'")
+
+    def _upgrade(self, db: sqlite3.Connection, version: int) -> None:
+        """Bring an older journal to ``SCHEMA_VERSION`` inside the opening transaction:
+        either every step applies or the file stays as it was."""
+        for v in range(version, SCHEMA_VERSION):
+            steps = _MIGRATIONS.get(v)
+            if steps is None:
+                raise JournalError(
+                    f"journal {self.path} has schema version {version}; this recovery-bot "
+                    f"cannot upgrade it to {SCHEMA_VERSION} (no step from {v})"
+                )
+            for stmt in steps:
+                db.execute(stmt)
+        db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -376,18 +411,28 @@ class Journal:
                 ).fetchall()
             )
 
-    def prune(self, older_than: float) -> int:
+    def prune(self, older_than: float, *, limit: int | None = None) -> int:
         """Delete done/ignored rows received before ``older_than``; returns how many.
 
         Keep ``older_than`` earlier than the redelivery window (GitHub keeps 3 days),
         or the sweep would see a pruned GUID as missed and have it processed again.
-        Pending and failed rows are never pruned.
+        Pending and failed rows are never pruned. ``limit`` bounds one call (one
+        transaction), so a large first prune can be done in short steps between
+        deliveries instead of one long stall (``journal_upkeep.prune_old``).
         """
         with self._tx() as db:
-            n = db.execute(
-                "DELETE FROM deliveries WHERE status IN ('done', 'ignored') AND received_at < ?",
-                (older_than,),
-            ).rowcount
+            if limit is None:
+                n = db.execute(
+                    "DELETE FROM deliveries WHERE status IN ('done', 'ignored')"
+                    " AND received_at < ?",
+                    (older_than,),
+                ).rowcount
+            else:
+                n = db.execute(
+                    "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries"
+                    " WHERE status IN ('done', 'ignored') AND received_at < ? LIMIT ?)",
+                    (older_than, limit),
+                ).rowcount
         if n:
             with self._lock:
                 self._db.execute("PRAGMA incremental_vacuum")

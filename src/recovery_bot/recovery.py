@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from recovery_bot import answers
+from recovery_bot.answers import Situation
 from recovery_bot.config import AppConfig, LabelsConfig
 from recovery_bot.forms import ParsedForm, parse_body
 from recovery_bot.plans import Plan
@@ -21,7 +23,9 @@ from recovery_bot.pypi import PyPIUser
 from recovery_bot.reason import (
     classify_reason,
     contains_email_address,
+    detect_topics,
     mentions_having_recovery_codes,
+    says_recovery_codes_fail,
 )
 from recovery_bot.username import normalize_username
 
@@ -51,6 +55,10 @@ class Facts:
     body_empty: bool = False
     has_form_label: bool = False
     lookup_detail: str = ""
+    recovery_codes_fail: bool = False
+    topics: tuple[str, ...] = ()
+    # No form headings, but the title or the form label says it is a recovery request.
+    free_text: bool = False
 
     @property
     def is_recovery(self) -> bool:
@@ -62,6 +70,12 @@ class Facts:
         up, put into a URL or quoted in a comment."""
         return self.username if self.username_problem is None else None
 
+    @property
+    def pypi_lookup_name(self) -> str | None:
+        """The name to look up on pypi.org: none for a TestPyPI account, whose name
+        pypi.org knows nothing about (a "not found" there would be noise)."""
+        return None if "testpypi" in self.topics else self.lookup_name
+
 
 def gather_facts(
     body: str | None, *, title: str | None = None, labels: Iterable[str] = (),
@@ -69,14 +83,33 @@ def gather_facts(
 ) -> Facts:
     """Read an issue body (no I/O). ``username_exists`` stays None until ``with_lookup``.
 
-    The form is judged from the body's headings only; labels are used for nothing but
-    noticing an empty body on an issue that carries the form's label.
+    The form is judged from the body's headings only. The title and the labels tell
+    two things the headings can't: that a body without the form is still meant as a
+    recovery request (``free_text``: it gets a pointer to the form), and that the
+    account is on TestPyPI ("TestPyPI account recovery").
     """
-    del title  # the title says nothing the headings don't; kept for the CLI contract
     parsed = parsed if parsed is not None else parse_body(body)
     label_set = {lbl.casefold() for lbl in labels}
     body_empty = not (body or "").strip()
     has_label = form_label.casefold() in label_set
+    if parsed.form is None and not body_empty and _means_recovery(body or "", title, has_label):
+        return Facts(
+            form=None,
+            generation=None,
+            username=None,
+            username_problem=None,
+            username_exists=None,
+            canonical_username=None,
+            project_count=None,
+            unchecked_required=(),
+            missing_sections=(),
+            empty_required=(),
+            reason="unclear",
+            mentions_having_recovery_codes=False,
+            contains_email_address=contains_email_address(body),
+            has_form_label=has_label,
+            free_text=True,
+        )
     if parsed.form != RECOVERY_FORM:
         return Facts(
             form=parsed.form,
@@ -97,6 +130,7 @@ def gather_facts(
         )
     uname = normalize_username(parsed.text(USERNAME_HEADING))
     reason_text = _free_text(parsed)
+    codes_fail = says_recovery_codes_fail(reason_text)
     return Facts(
         form=parsed.form,
         generation=parsed.generation,
@@ -112,11 +146,32 @@ def gather_facts(
         missing_sections=tuple(parsed.missing_sections),
         empty_required=tuple(h for h in parsed.empty_required if h != USERNAME_HEADING),
         reason=classify_reason(parsed.text(REASON_HEADING)),
-        mentions_having_recovery_codes=mentions_having_recovery_codes(reason_text),
+        mentions_having_recovery_codes=(
+            not codes_fail and mentions_having_recovery_codes(reason_text)
+        ),
         contains_email_address=contains_email_address(body),
         body_empty=body_empty,
         has_form_label=has_label,
+        recovery_codes_fail=codes_fail,
+        topics=detect_topics(reason_text, title=title, test_pypi=uname.test_pypi),
     )
+
+
+_RECOVERY_TITLE = re.compile(r"account[\s_-]*recover", re.I)
+# A body edited down to "solved" after filing is no request to answer.
+_SOLVED = re.compile(
+    r"\b(?:solved|resolved|fixed|never\s*mind|found (?:my|the) (?:recovery )?codes?|"
+    r"please close|can be closed)\b",
+    re.I,
+)
+
+
+def _means_recovery(body: str, title: str | None, has_label: bool) -> bool:
+    """A form-less body that is nonetheless a recovery request: titled or labelled so,
+    and not a short "solved, thanks" left after the reporter fixed it themselves."""
+    if not (has_label or (title and _RECOVERY_TITLE.search(title))):
+        return False
+    return not (len(body) < 300 and _SOLVED.search(body))
 
 
 def _free_text(parsed: ParsedForm) -> str:
@@ -137,7 +192,7 @@ def _free_text(parsed: ParsedForm) -> str:
 def with_lookup(facts: Facts, user: PyPIUser | None) -> Facts:
     """Fold a PyPI lookup into the facts. ``unknown`` keeps ``username_exists`` None:
     the bot never reports "not found" unless PyPI said so."""
-    if user is None or facts.lookup_name is None:
+    if user is None or facts.pypi_lookup_name is None:
         return facts
     if user.status == "found":
         return dataclasses.replace(
@@ -162,113 +217,51 @@ def neutralize_mentions(text: str) -> str:
     return _MENTION.sub("@\u200d", text)
 
 
-def _problems(facts: Facts, support_email: str) -> list[str]:
-    """One bullet per thing the reporter must fix, each saying how."""
-    items: list[str] = []
-    p = facts.username_problem
-    if p == "missing":
-        items.append(
-            "**PyPI Username** is empty. Please enter the username you sign in to PyPI "
-            "with (it is not your e-mail address), wrapped in backticks like `` `your-name` ``."
-        )
-    elif p == "looks_like_email":
-        items.append(
-            "**PyPI Username** holds an e-mail address. We need the account's *username* "
-            "(it appears in your profile URL, `https://pypi.org/user/<username>/`). "
-            "Please replace the address with the username."
-        )
-    elif p == "looks_like_url_only_other_host":
-        items.append(
-            "**PyPI Username** holds a link that is not a PyPI profile. Please enter your "
-            "PyPI username (from `https://pypi.org/user/<username>/`)."
-        )
-    elif p == "multiple":
-        items.append(
-            "**PyPI Username** names more than one account. Please keep one username here "
-            "and open a separate request for each other account."
-        )
-    elif p == "invalid":
-        items.append(
-            "**PyPI Username** is not a valid PyPI username. Usernames contain only letters, "
-            "digits, `.`, `_` and `-`, and start and end with a letter or digit."
-        )
-    elif facts.username_exists is False and facts.lookup_name:
-        items.append(
-            f"**PyPI Username**: there is no account `{facts.lookup_name}` on pypi.org. "
-            "Please check the spelling (`-`, `_` and `.` are different characters). If the "
-            "account is on test.pypi.org, please say so in the reason."
-        )
-    for heading in facts.empty_required:
-        if heading == REASON_HEADING:
-            items.append(
-                f"**{REASON_HEADING}** is empty. Please say what you lost: access to the "
-                "account's e-mail address, your two-factor device, or both."
-            )
-        else:
-            items.append(f"**{heading}** is empty. Please fill it in.")
-    for heading in facts.unchecked_required:
-        if heading == RECOVERY_CODES_HEADING and facts.mentions_having_recovery_codes:
-            continue  # covered by the recovery-codes note below
-        items.append(f"**{heading}**: please tick the box.")
-    for heading in facts.missing_sections:
-        items.append(
-            f"**{heading}** is missing from the issue. Please edit the issue and add the "
-            f"`### {heading}` section back."
-        )
-    return items
+def situation_of(facts: Facts) -> Situation:
+    """The row of the situation table (``docs/situations.md``) these facts fall in."""
+    return answers.pick(
+        is_recovery=facts.is_recovery,
+        body_empty=facts.body_empty and facts.has_form_label,
+        free_text=facts.free_text,
+        reason=facts.reason,
+        username_problem=facts.username_problem,
+        mentions_having_recovery_codes=facts.mentions_having_recovery_codes,
+        topics=facts.topics,
+    )
 
 
-def render_comment(facts: Facts, support_email: str) -> str | None:
-    """The triage comment's text, or None when nothing needs saying."""
-    if not facts.is_recovery:
-        if facts.body_empty and facts.has_form_label:
-            return (
-                "Thanks for reaching out. This issue is empty, so the PyPI team cannot start "
-                "on it. Please edit the issue and fill in the account-recovery form: your "
-                "PyPI username and why you need the recovery (lost e-mail access or a lost "
-                "two-factor device)."
-            )
-        return None
-    problems = _problems(facts, support_email)
-    notes: list[str] = []
-    if facts.mentions_having_recovery_codes:
-        notes.append(
-            "You mention that you still have recovery codes. You can use one to sign in "
-            "instead of your two-factor device, then set up 2FA again: see "
-            "https://pypi.org/help/#recoverycodes. If that works, please close this issue."
-        )
-    if facts.contains_email_address:
-        notes.append(
-            "This tracker is public and your issue contains an e-mail address. Please edit "
-            "the issue to remove it; the PyPI team will ask for any address they need "
-            f"privately, from {support_email}."
-        )
-    if not problems and not notes:
-        return None
-    lines = ["Thanks for your account recovery request."]
-    if problems:
-        lines += [
-            "",
-            "Before the PyPI team can start, please **edit this issue** (the `···` menu at "
-            "the top right of the issue → *Edit*) and fix:",
-            "",
-            *[f"- {item}" for item in problems],
-        ]
-    for note in notes:
-        lines += ["", note]
-    lines += [
-        "",
-        "I check the issue again each time it is edited and will update this comment. "
-        "Account recoveries are handled by a very small team, so a reply can take a week "
-        "or more; there is no need to post updates.",
-    ]
-    return "\n".join(lines)
+def _reader(facts: Facts) -> answers.Reader:
+    return answers.Reader(
+        situation=situation_of(facts),
+        reason=facts.reason,
+        username_problem=facts.username_problem,
+        username=facts.lookup_name,
+        username_exists=facts.username_exists,
+        project_count=facts.project_count,
+        unchecked_required=facts.unchecked_required,
+        missing_sections=facts.missing_sections,
+        empty_required=facts.empty_required,
+        mentions_having_recovery_codes=facts.mentions_having_recovery_codes,
+        recovery_codes_fail=facts.recovery_codes_fail,
+        contains_email_address=facts.contains_email_address,
+        topics=facts.topics,
+    )
 
 
-RESOLVED_TEXT = (
-    "Thanks, your account recovery request now has everything the PyPI team needs to start. "
-    "A maintainer will follow up here; there is no need to post updates."
-)
+def render_comment(
+    facts: Facts, support_email: str, security_email: str = "security@pypi.org"
+) -> str | None:
+    """The triage comment's text, or None when the bot says nothing (other forms)."""
+    return answers.render(_reader(facts), support_email, security_email)
+
+
+#: Labels the admins themselves use for a situation (FIELD-NOTES §2), by LabelsConfig field.
+_SITUATION_LABELS: dict[str, str] = {
+    "compromised": "security",
+    "testpypi": "test_pypi",
+    "unverified_email": "unverified_email",
+    "new_device": "new_device",
+}
 
 
 def decide_labels(facts: Facts, labels: LabelsConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -302,15 +295,23 @@ def decide_labels(facts: Facts, labels: LabelsConfig) -> tuple[tuple[str, ...], 
             want.append(labels.email_posted)
         if facts.username_exists and facts.project_count == 0:
             want.append(labels.fast_lane)
-    elif facts.body_empty and facts.has_form_label:
+        situation = situation_of(facts)
+        extra = _SITUATION_LABELS.get(situation)
+        if extra:
+            want.append(getattr(labels, extra))
+        if "testpypi" in facts.topics and situation != "testpypi":
+            want.append(labels.test_pypi)
+    elif (facts.body_empty and facts.has_form_label) or facts.free_text:
         want.append(labels.needs_info)
+        if facts.contains_email_address:
+            want.append(labels.email_posted)
     else:
         # Not an account-recovery body: the bot claims nothing and removes nothing, so a
         # relabelled PEP 541 issue keeps whatever maintainers put on it.
         return (), ()
     # An unknown lookup must not remove a "username not found" set by an earlier,
     # definite answer: only a fresh answer may change it.
-    keep_unknown = facts.lookup_name is not None and facts.username_exists is None
+    keep_unknown = facts.pypi_lookup_name is not None and facts.username_exists is None
     remove = tuple(
         sorted(
             lbl
@@ -324,18 +325,15 @@ def decide_labels(facts: Facts, labels: LabelsConfig) -> tuple[tuple[str, ...], 
 def decide(facts: Facts, config: AppConfig) -> Plan:
     """The whole triage decision: labels plus the one comment.
 
-    When nothing needs saying the plan's action is ``resolve``: an existing bot comment is
-    edited to say all is in order (kept, not deleted, so the thread still makes sense to
-    anyone who read the earlier version), and no new comment is created.
+    Every recovery request gets the comment, complete or not: what happens next differs
+    by situation (write to the support inbox now, or wait for the recovery mail, or try
+    a recovery code), and saying it on day one is the point of the bot. Other forms get
+    nothing.
     """
     add, remove = decide_labels(facts, config.labels)
-    text = render_comment(facts, config.bot.support_email)
+    text = render_comment(facts, config.bot.support_email, config.bot.security_email)
     if text is not None:
         return Plan(add_labels=add, remove_labels=remove, comment=text, comment_action="upsert")
-    if facts.is_recovery:
-        return Plan(
-            add_labels=add, remove_labels=remove, comment=RESOLVED_TEXT, comment_action="resolve"
-        )
     return Plan(add_labels=add, remove_labels=remove)
 
 
@@ -354,7 +352,10 @@ def inspect_report(facts: Facts, plan: Plan) -> dict[str, Any]:
         "empty_required": list(facts.empty_required),
         "reason": facts.reason,
         "mentions_having_recovery_codes": facts.mentions_having_recovery_codes,
+        "recovery_codes_fail": facts.recovery_codes_fail,
         "contains_email_address": facts.contains_email_address,
+        "topics": list(facts.topics),
+        "situation": situation_of(facts),
         "labels": list(plan.add_labels),
         "labels_removed_if_set_by_bot": list(plan.remove_labels),
         "comment": plan.comment if plan.comment_action == "upsert" else None,

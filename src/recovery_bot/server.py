@@ -60,6 +60,23 @@ HANDLED: Mapping[str, frozenset[str]] = {
 }
 
 
+def screen(
+    event_name: str, data: Mapping[str, Any], repositories: frozenset[str]
+) -> tuple[str, str] | None:
+    """Why an event is no work for the bot: ``("ignored" | "bad_request", reason)``, or
+    ``None`` to go ahead. ``repositories`` are casefolded. Shared by the webhook and the
+    Actions mode (``recovery-bot action``), so both drop exactly the same events."""
+    action = data.get("action")
+    if not isinstance(action, str) or action not in HANDLED.get(event_name, ()):
+        return "ignored", f"{event_name}.{shown(str(action))} is not handled"
+    repo = (data.get("repository") or {}).get("full_name")
+    if not isinstance(repo, str) or repo.casefold() not in repositories:
+        return "ignored", "repository not configured"
+    if not isinstance(data.get("issue"), dict) or "number" not in data["issue"]:
+        return "bad_request", "payload has no issue"
+    return None
+
+
 def compose_router() -> routing.Router:
     """One router per concern, composed here (as python/bedevere does)."""
     routers = [triage_router]
@@ -556,6 +573,8 @@ class Bot:
             "delivery=%s event=%s.%s issue=%s outcome=%s why=%s took=%.1fms",
             d.id, d.event, d.action, d.issue_number, name, why,
             (time.perf_counter() - started) * 1000,
+            extra={"delivery": d.id, "event": f"{d.event}.{d.action}",
+                   "issue": d.issue_number, "outcome": name},
         )
 
     def _refused(
@@ -595,7 +614,9 @@ class Bot:
     def _fail(self, d: Delivery, error: str, retry_after: float | None) -> None:
         attempts = d.attempts + 1
         if attempts >= self.config.server.max_attempts:
-            log.error("delivery=%s gave up after %d attempts: %s", d.id, attempts, error)
+            log.error("delivery=%s gave up after %d attempts: %s", d.id, attempts, error,
+                      extra={"delivery": d.id, "event": d.event, "issue": d.issue_number,
+                             "outcome": "gave_up"})
             self.journal.mark_done(d.id, outcome="gave_up")
             metrics.DELIVERIES.labels(d.event, "gave_up").inc()
             return
@@ -608,6 +629,8 @@ class Bot:
         log.warning(
             "delivery=%s event=%s issue=%s failed (attempt %d), retry in %.0fs: %s",
             d.id, d.event, d.issue_number, attempts, backoff, error,
+            extra={"delivery": d.id, "event": d.event, "issue": d.issue_number,
+                   "outcome": "failed"},
         )
 
 
@@ -742,18 +765,13 @@ async def webhook(request: web.Request) -> web.Response:
     if event_name == "ping":
         _count("ping", "pong")
         return _json(200, ok=True, zen=data.get("zen"))
-    action = data.get("action")
-    if not isinstance(action, str) or action not in HANDLED.get(event_name, ()):
-        _count(event_name, "ignored")
-        return _json(202, status="ignored",
-                     reason=f"{event_name}.{shown(str(action))} is not handled")
-    repo = (data.get("repository") or {}).get("full_name")
-    if not isinstance(repo, str) or repo.casefold() not in bot.repositories:
-        _count(event_name, "ignored")
-        return _json(202, status="ignored", reason="repository not configured")
-    if not isinstance(data.get("issue"), dict) or "number" not in data["issue"]:
-        _count(event_name, "bad_request")
-        return _json(400, error="payload has no issue")
+    verdict = screen(event_name, data, bot.repositories)
+    if verdict is not None:
+        kind, reason = verdict
+        _count(event_name, kind)
+        if kind == "ignored":
+            return _json(202, status="ignored", reason=reason)
+        return _json(400, error=reason)
     try:
         row = journal_fields(delivery_id, event_name, data, text)
     except ValueError as exc:

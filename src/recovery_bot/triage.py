@@ -55,8 +55,8 @@ async def triage_issue(
     facts = gather_facts(
         issue.get("body"), title=issue.get("title"), labels=labels, form_label=cfg.labels.form
     )
-    if facts.lookup_name:
-        user = await bot.pypi.lookup(facts.lookup_name, bypass_cache=bypass_cache)
+    if facts.pypi_lookup_name:
+        user = await bot.pypi.lookup(facts.pypi_lookup_name, bypass_cache=bypass_cache)
         facts = with_lookup(facts, user)
     plan = decide(facts, cfg)
     plan = await _extend_plan(bot, gh, repo, issue, facts, plan)
@@ -80,7 +80,7 @@ async def triage_issue(
         repo, number, facts.form, facts.username_problem, facts.username_exists,
         facts.reason, result.writes,
     )
-    if facts.lookup_name and facts.username_exists is None:
+    if facts.pypi_lookup_name and facts.username_exists is None:
         return TriageOutcome("pypi_unknown", facts.lookup_detail, result)
     return TriageOutcome("applied" if result.changed else "unchanged", "", result)
 

@@ -37,8 +37,20 @@ def is_valid_username(name: str) -> bool:
     )
 
 
+# ``missing``: nothing typed (empty, ``_No response_``, the template placeholder left).
+# ``unknown``: a non-answer ("I don't remember", ``unknown``, ``-``, ``?``): the reporter
+# does not know the name, which needs a different answer than "fill in the field".
+# ``project_url``: a pypi.org/project/<name> link: a project is not an account.
+# ``link_mismatch``: ``[alice](https://pypi.org/user/bob/)``: which account is meant?
 UsernameProblem = Literal[
-    "missing", "looks_like_email", "looks_like_url_only_other_host", "multiple", "invalid"
+    "missing",
+    "unknown",
+    "looks_like_email",
+    "looks_like_url_only_other_host",
+    "project_url",
+    "link_mismatch",
+    "multiple",
+    "invalid",
 ]
 
 
@@ -98,6 +110,11 @@ _HEDGE = re.compile(
     r"likely\s+|it'?s\s+|it\s+is\s+|should\s+be\s+)",
     re.I,
 )
+# "alice @ TestPyPI", "alice on pypi.org", "alice at test.pypi.org": the site, not a
+# second name (a space before it, so "alice@pypi.org" stays an address).
+_TRAILING_SITE = re.compile(
+    rf"(?<=\S)\s+(?:@|on|at|in|for)\s+(?:the\s+)?(?P<site>{_PYPI_WORD})(?:\s+site)?\W*$", re.I
+)
 _TRAILING_HEDGE = re.compile(
     r"(?<=\S)\s+(?:i\s+think|i\s+guess|i\s+believe|probably|maybe|perhaps)\W*$", re.I
 )
@@ -115,9 +132,13 @@ _NONANSWER_EXACT = frozenset(
     {
         "unknown", "n/a", "n.a", "n.a.", "none", "nil", "idk", "dunno", "forgot",
         "forgotten", "unsure", "not sure", "no idea", "-", "--", "---", "?", "??", "???",
-        "...", "…", "—", "–", "tbd", "no response", "_no response_",
+        "...", "…", "—", "–", "tbd",
+        # A name withheld on purpose is no answer either: the admins still need it.
+        "redacted", "[redacted]", "<redacted>", "withheld", "hidden",
     }
 )  # fmt: skip
+# ... and values that mean the field was left unfilled (GitHub's empty-field marker).
+_EMPTY_EXACT = frozenset({"no response", "_no response_"})
 # ... or that start with a non-answer phrase ("I don't remember, sorry").
 _NONANSWER_PREFIX = re.compile(
     r"^(?:i\s+)?(?:do\s*n[o']?t|dont|can'?t|cannot|can\s+not|could\s*n'?t|could\s+not)"
@@ -177,13 +198,22 @@ def _scrub(text: str | None) -> str | None:
 
 def _is_nonanswer(value: str) -> bool:
     """True for "I don't know" values and the template placeholder."""
+    return _blank_kind(value) is not None
+
+
+def _blank_kind(value: str) -> str | None:
+    """``missing`` for an unfilled field (placeholder, ``_No response_``), ``unknown``
+    for an "I don't know" answer, None for anything else."""
     low = value.replace("’", "'").casefold().strip()
-    return (
+    if low in _EMPTY_EXACT or _PLACEHOLDER.match(low) is not None:
+        return "missing"
+    if (
         low in _NONANSWER_EXACT
         or low.rstrip(_TRAILING_PUNCT) in _NONANSWER_EXACT
         or _NONANSWER_PREFIX.match(low) is not None
-        or _PLACEHOLDER.match(low) is not None
-    )
+    ):
+        return "unknown"
+    return None
 
 
 def _peel(value: str) -> tuple[str, bool]:
@@ -213,6 +243,10 @@ def _peel(value: str) -> tuple[str, bool]:
             s = _HEDGE.sub("", s, count=1)
         if " " in s:
             s = _TRAILING_HEDGE.sub("", s, count=1)
+            m = _TRAILING_SITE.search(s)
+            if m is not None:
+                test = test or _MENTIONS_TEST.search(m.group("site")) is not None
+                s = s[: m.start()]
         s = s.strip(_QUOTE_CHARS).strip(_EDGE_CHARS)
         if len(s) >= 2 and _BRACKET_PAIRS.get(s[0]) == s[-1]:
             s = s[1:-1]
@@ -234,11 +268,49 @@ def _peel(value: str) -> tuple[str, bool]:
 
 
 def _prefer_link(m: re.Match[str]) -> str:
-    """A markdown link: the PyPI profile target wins; otherwise judge the visible text."""
+    """A markdown link: a PyPI profile or project target wins; otherwise judge the
+    visible text."""
     text, target = m.group(1), m.group(2)
-    if _profile_name(target) is not None:
+    if _profile_name(target) is not None or _project_name(target) is not None:
         return f" {target} "
     return f" {text} "
+
+
+def _link_mismatch(s: str) -> tuple[str, bool] | None:
+    """``[alice](https://pypi.org/user/bob/)``: (the two names, on TestPyPI) when a
+    link's visible text is a valid name (or a profile URL) other than its target's.
+
+    Which account is meant cannot be guessed: the text is what the reporter typed, the
+    target is what they copied.
+    """
+    for m in _MD_LINK.finditer(s):
+        prof = _profile_name(m.group(2))
+        if prof is None or not is_valid_username(prof[0]):
+            continue
+        text, test = _peel(m.group(1))
+        shown = _profile_name(text)
+        if shown is not None:
+            text = shown[0]
+        if is_valid_username(text) and text.casefold() != prof[0].casefold():
+            return f"{text}, {prof[0]}", test or prof[1]
+    return None
+
+
+_PROJECT_PATH = re.compile(r"^/(?:project|simple|p)/(?P<name>[^/?#]+)/?", re.I)
+
+
+def _project_name(url: str) -> tuple[str, bool] | None:
+    """(project name, on TestPyPI) for a pypi.org / test.pypi.org project URL, else None."""
+    m = _URL.match(url)
+    if m is None:
+        return None
+    host = m.group("host").lower()
+    if (m.group("scheme") or "https").lower() not in ("http", "https") or host not in _PYPI_HOSTS:
+        return None
+    pm = _PROJECT_PATH.match(m.group("path") or "")
+    if pm is None:
+        return None
+    return pm.group("name"), _PYPI_HOSTS[host]
 
 
 def _profile_name(url: str) -> tuple[str, bool] | None:
@@ -264,7 +336,7 @@ def _profile_name(url: str) -> tuple[str, bool] | None:
 
 
 # Segment kinds, from most to least useful.
-_NAME, _EMAIL, _URL_OTHER, _MISSING, _FILLER_KIND, _TOKEN, _PROSE = range(7)
+_NAME, _EMAIL, _PROJECT, _URL_OTHER, _UNKNOWN, _MISSING, _FILLER_KIND, _TOKEN, _PROSE = range(9)
 
 
 def _judge(
@@ -278,8 +350,9 @@ def _judge(
     s, test = (segment, False) if peeled else _peel(segment)
     if not s:
         return _MISSING, None, test
-    if _is_nonanswer(s):
-        return _MISSING, s, test
+    blank = _blank_kind(s)
+    if blank is not None:
+        return (_MISSING if blank == "missing" else _UNKNOWN), s, test
     if among_others and s.casefold().rstrip(_TRAILING_PUNCT) in _FILLER:
         return _FILLER_KIND, s, test
     if "@" in s and _EMAILISH.search(s) is not None:
@@ -290,6 +363,9 @@ def _judge(
     if _LOOKS_URL.match(s):
         prof = _profile_name(s)
         if prof is None:
+            project = _project_name(s)
+            if project is not None:
+                return _PROJECT, s, test or project[1]
             return _URL_OTHER, s, test
         name, on_test = prof
         if is_valid_username(name):
@@ -347,10 +423,18 @@ def _normalize(raw: str | None) -> UsernameResult:
             name = next(iter(spans.values()))  # the same name twice is one name
             return UsernameResult(raw, name, None, name)
     if "](" in s:  # before peeling: "(target)" must not be taken for a parenthetical
+        mismatch = _link_mismatch(s)
+        if mismatch is not None:
+            return UsernameResult(raw, None, "link_mismatch", _scrub(mismatch[0]), mismatch[1])
         s = _MD_LINK.sub(_prefer_link, s).strip(_EDGE_CHARS)
     whole, test = _peel(s)
-    if not whole or _is_nonanswer(whole):
+    if not whole:
+        return UsernameResult(raw, None, "missing", None, test)
+    blank = _blank_kind(whole)
+    if blank == "missing":
         return UsernameResult(raw, None, "missing", _scrub(whole) or None, test)
+    if blank == "unknown":
+        return UsernameResult(raw, None, "unknown", _scrub(whole), test)
 
     parts = (
         [p for p in _SPLIT.split(whole) if p and p.strip(_EDGE_CHARS)]
@@ -379,8 +463,12 @@ def _normalize(raw: str | None) -> UsernameResult:
         return UsernameResult(raw, name, None, name, test)
     if _EMAIL in kinds:
         return UsernameResult(raw, None, "looks_like_email", None, test)
+    if _PROJECT in kinds:
+        return UsernameResult(raw, None, "project_url", _scrub(whole), test)
     if _URL_OTHER in kinds:
         return UsernameResult(raw, None, "looks_like_url_only_other_host", _scrub(whole), test)
+    if _UNKNOWN in kinds and kinds <= {_UNKNOWN, _MISSING, _FILLER_KIND}:
+        return UsernameResult(raw, None, "unknown", _scrub(whole), test)
     if kinds <= {_MISSING, _FILLER_KIND}:
         return UsernameResult(raw, None, "missing", _scrub(whole), test)
     return UsernameResult(raw, None, "invalid", _scrub(whole), test)
@@ -394,6 +482,10 @@ def _result(raw: str, kind: int, value: str | None, test: bool, whole: str) -> U
         return UsernameResult(raw, None, "looks_like_email", None, test)
     if kind == _URL_OTHER:
         return UsernameResult(raw, None, "looks_like_url_only_other_host", _scrub(value), test)
+    if kind == _PROJECT:
+        return UsernameResult(raw, None, "project_url", _scrub(value), test)
+    if kind == _UNKNOWN:
+        return UsernameResult(raw, None, "unknown", _scrub(value), test)
     if kind == _MISSING:
         return UsernameResult(raw, None, "missing", _scrub(value), test)
     return UsernameResult(raw, None, "invalid", _scrub(value if value else whole), test)
