@@ -598,6 +598,22 @@ UNCLEAR: list[tuple[str | None, str]] = [
 
 # A few precise non-English phrases; anything else non-English is unclear.
 OTHER_LANGUAGES: list[tuple[str | None, str]] = [
+    # The issue's phrasings: French "MFA" / "adresse mail", Chinese and Japanese (#9400,
+    # #9757).
+    ("J'ai perdu mon téléphone avec l'application MFA.", "lost_2fa"),
+    ("J'ai perdu mon téléphone et l'accès à mon adresse mail.", "both"),
+    (
+        "Nous n'avons plus les identifiants du compte (l'adresse mail n'étant pas opérationnelle)",
+        "lost_email",
+    ),
+    ("我的邮箱无法访问了，二次验证也丢了", "both"),
+    ("スマートフォンを紛失し、二段階認証ができません。", "lost_2fa"),
+    (
+        "我的ipad丢失了，recovery code存放在了iCloud里，"
+        "复制粘贴到pypi之后结果发现显示Recovery code "
+        "has been previously used。",
+        "lost_2fa",
+    ),
     ("Пожалуйста, помогите восстановить аккаунт.", "unclear"),
     ("请帮我恢复账号", "unclear"),
     ("我的手机丢了，无法使用身份验证器", "lost_2fa"),
