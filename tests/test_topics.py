@@ -301,6 +301,29 @@ TOPICS: list[tuple[str | None, str | None, bool, tuple[str, ...]]] = [
         False,
         ("non_english",),
     ),
+    # Unverified, in the reporters' words (#7558, #8517); "they are not validated" about
+    # codes is not the address (#12176); a sibling issue is not a repeat (#10743).
+    (
+        "When I go to register, it says that the email is in use, and that the email address "
+        "needs to be verified. I can't verify because I can't register.",
+        None,
+        False,
+        ("unverified_email",),
+    ),
+    ("I registered with an email address you cannot verify.", None, False, ("unverified_email",)),
+    (
+        "I have recuperation code but they are rejected; an error message indicates they are "
+        "not validated.",
+        None,
+        False,
+        (),
+    ),
+    (
+        "This is for the same organisation than https://github.com/pypi/support/issues/10741",
+        None,
+        False,
+        (),
+    ),
     ("", None, False, ()),
     (None, None, False, ()),
 ]

@@ -62,11 +62,16 @@ ReasonClass = Literal["lost_email", "lost_2fa", "both", "unclear"]
 
 # Topics. A lost DEVICE (phone, tablet...) is reported as lost 2FA; an "ok" statement
 # about a device ("I have a new phone") says nothing about 2FA and is ignored.
-EMAIL, TFA, DEVICE = "email", "2fa", "device"
-_ALL = frozenset({EMAIL, TFA, DEVICE})
-_E = frozenset({EMAIL})
+# A literal address (ADDR) counts as the e-mail for a loss ("alice@x.com no longer
+# works") but not for an "ok": the addresses people say work are usually other ones ("we
+# confirmed that a@x and b@y are working", "I only have access to c@z now").
+EMAIL, TFA, DEVICE, ADDR = "email", "2fa", "device", "addr"
+_ALL = frozenset({EMAIL, TFA, DEVICE, ADDR})
+_E = frozenset({EMAIL, ADDR})
 _TD = frozenset({TFA, DEVICE})
 _D = frozenset({DEVICE})
+
+_SIDE = {EMAIL: EMAIL, ADDR: EMAIL, TFA: TFA, DEVICE: TFA}
 
 # Reasons longer than this are cut: the first 20k characters always say what happened.
 _MAX_CHARS = 20_000
@@ -141,6 +146,9 @@ _RULES: tuple[_Rule, ...] = (
           r"new\s+(?:devices?|log\s?ins?|browsers?)\s+(?:verification|confirmation|check|"
           r"e-?mails?|links?)"),
     _Rule("skip", r"(?:without|with\s+no)\s+(?:any\s+)?(?:issues?|problems?|trouble|delay)"),
+    # "(freshly reset)" after a password; "I only have access to <new address> now".
+    _Rule("skip", r"(?:freshly|just|newly|recently)\s+reset|"
+          r"only\s+(?:have|has)\s+(?:access\s+to)?"),
     # PyPI has no SMS 2FA: a phone *number* is not the authenticator.
     _Rule("block", r"(?:phone|mobile|cell|telephone)\s+numbers?"),
     # --- Somebody else's account: an ownership question, never a recovery -------------
@@ -210,7 +218,11 @@ _RULES: tuple[_Rule, ...] = (
           r"no\s+way\s+to|impossible\s+to|won't\s+let\s+me|no\s+longer\s+able\s+to|"
           r"can\s+no\s+longer)\s+(?:\w+\s+){0,2}?(?:access|log\s*in(?:to)?|login|sign\s*in(?:to)?|"
           r"get\s+(?:in|into|to)|open|use|reach|recover|retrieve|read|check|generate|"
-          r"get\s+(?:the\s+)?(?:codes?|otp)|find|receive|get)", negatable=False),
+          r"get\s+(?:the\s+)?(?:codes?|otp)|find|receive|get)"
+          # "I can't log in to change my e-mail": the address is the purpose, not the loss.
+          r"(?:\s+(?:in\s+)?(?:order\s+)?to\s+(?:change|update|edit|fix|replace)\s+(?:my|the)\s+"
+          r"(?:primary\s+|registered\s+|account\s+)?(?:e-?mail|address)(?:\s+address)?)?",
+          negatable=False),
     _Rule("loss", r"no\s+longer\s+(?:receive|get)|(?:don't|do\s+not)\s+(?:receive|get)\s+"
           r"(?:\w+\s+){0,3}?anymore", allowed=_E, negatable=False),
     _Rule("loss", r"(?:no|without|lost)\s+(?:longer\s+)?(?:have\s+)?(?:any\s+)?access(?:\s+to)?|"
@@ -242,6 +254,10 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:fine|ok|okay|perfectly|well)|still\s+works?",
           prefer="before"),
     _Rule("ok", r"no\s+(?:problems?|issues?)\s+with"),
+    # "... left the company and have now returned": the work address is theirs again.
+    _Rule("ok", r"(?:have|has|'ve)\s+(?:now\s+|since\s+)?(?:returned|rejoined|come\s+back)"
+          r"(?!\s+(?:the|my|it|a|an|our|their|them)\b)", allowed=_E, implied=EMAIL,
+          negatable=False, prefer="before", pronoun=False),
     # "I never set up 2FA", "a 2FA code that I never set up": nothing of a 2FA device to
     # lose (weighs against a prompt for a code).
     _Rule("ok", r"never\s+(?:set\s*up|enabled|activated|had|turned\s+on|configured)\s+"
@@ -253,7 +269,7 @@ _RULES: tuple[_Rule, ...] = (
           pronoun=False),
     # --- Topics -------------------------------------------------------------------------
     _Rule("topic", r"(?:2fa|tfa|mfa|2-fa|2\s?fa)(?:\s+(?:app|device|codes?|token|key|"
-          r"authenticator|application))?|two[-\s]?factor(?:\s+auth\w*)?(?:\s+(?:app|device|"
+          r"authenticator|application|authentication))?|two[-\s]?factor(?:\s+auth\w*)?(?:\s+(?:app|device|"
           r"codes?))?|2[-\s]factor(?:\s+auth\w*)?|multi[-\s]?factor(?:\s+auth\w*)?|"
           r"second\s+factor|two[-\s]step(?:\s+verification)?|totp|h?otp|one[-\s]time\s+"
           r"(?:passwords?|codes?|passcodes?|pins?)|authenti(?:fi)?cat(?:or|ion)\s+(?:app|"
@@ -265,8 +281,9 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:security|auth|totp|otp|mfa)\s+codes?|tokens?|"
           r"(?:verification|authentication)\s+codes?",
           topic=TFA),
+    _Rule("topic", r"emailaddr", topic=ADDR),
     _Rule("topic", r"e-?mail(?:\s+(?:address(?:es)?|account|inbox|box|provider|server|"
-          r"domain|service))?|emailaddr|mail\s?box(?:es)?|inbox|mail(?:\s+(?:account|address|"
+          r"domain|service))?|mail\s?box(?:es)?|inbox|mail(?:\s+(?:account|address|"
           r"server|provider|service))?|(?:the\s+)?address|domain(?:\s+name)?s?|gmail|"
           r"(?:google|microsoft|apple|yahoo|outlook|proton|zoho)\s+accounts?|"
           r"googlemail|outlook|hotmail|yahoo|protonmail|icloud|aol|gmx|yandex|"
@@ -277,8 +294,9 @@ _RULES: tuple[_Rule, ...] = (
           topic=DEVICE),
     # --- Loss cues ---------------------------------------------------------------------
     # "my old work e-mail", "the authenticator on my previous phone".
+    # An adjective: "I don't have the old one" does not make "old" an "ok".
     _Rule("loss", r"old|former|previous|ex|outdated|obsolete", window=3, both_sides=False,
-          pronoun=False),
+          pronoun=False, negatable=False),
     _Rule("loss", r"lost(?:\s+access(?:\s+to)?)?|lose|losing|loss\s+of|misplaced|missing|"
           r"can't\s+find|cannot\s+find|perdi|perdí|perdeu|perdido|perdida"),
     _Rule("loss", r"stolen|stole|theft|robbed|pickpocketed|roubad[oa]|roubaram|robad[oa]|"
@@ -292,7 +310,8 @@ _RULES: tuple[_Rule, ...] = (
     # "I forgot my e-mail address", "the associated address is unknown": the reporter
     # cannot say where the reset mail would go, so it cannot reach them.
     _Rule("loss", r"forg[oe]t+(?:en)?|(?:don't|do\s+not|can't|cannot|can\s+not)\s+"
-          r"(?:remember|recall|know)(?:\s+(?:which|what))?",
+          r"(?:remember|recall|know)(?:\s+(?:which|what))?|(?:not|n't)\s+(?:even\s+)?sure\s+"
+          r"(?:which|what)|no\s+idea\s+(?:which|what)",
           allowed=_E, window=6, negatable=False, both_sides=False, pronoun=False),
     _Rule("loss", r"unknown", allowed=_E, prefer="before", window=3, negatable=False,
           both_sides=False, pronoun=False),
@@ -565,6 +584,8 @@ _CONNECT_RE = re.compile(
     # French: "mon téléphone et l'accès à mon adresse mail".
     r"et|ou|mon|ma|mes|le|la|les|aussi)\b|l'acc[eè]s\s+[àa]|l'|[和与及跟也]|以及|还有)*$"
 )
+_HEDGE = re.compile(r"\b(?:may|might|maybe|perhaps|probably|possibly)\b")
+_PAREN = re.compile(r"\([^()]{0,120}\)")
 # "locked out of my account due to 2FA": the cause after a blocking object still counts.
 _CAUSE_RE = re.compile(
     r"^\s*(?:,\s*)?(?:due\s+to|because\s+of|thanks\s+to|owing\s+to|because|as)\s+"
@@ -720,7 +741,7 @@ def _classify_uncached(text: str) -> ReasonClass:
         negs = [it for it in items if it.rule.kind in ("neg", "negloss")]
         neg_ends = [it.end for it in negs]
         seen_topic = last_topic  # the latest topic before the current cue
-        if any(tp.rule.topic == EMAIL for tp in topics):
+        if any(tp.rule.topic in _E for tp in topics):
             email_mentioned = True
         if (
             topics
@@ -733,7 +754,7 @@ def _classify_uncached(text: str) -> ReasonClass:
             for tp in topics:
                 if tp.start > first_block:
                     break
-                tally[TFA if tp.rule.topic == DEVICE else tp.rule.topic or EMAIL].strong += 1
+                tally[_SIDE.get(tp.rule.topic or EMAIL, EMAIL)].strong += 1
         last_noun_codes = False
         for cue in items:
             kind = cue.rule.kind
@@ -741,11 +762,12 @@ def _classify_uncached(text: str) -> ReasonClass:
                 seen_topic = cue.rule.topic
                 last_noun_codes = False
                 continue
-            if (kind == "block" or cue.rule.implied == TFA) and "code" in clause[
-                cue.start : cue.end
-            ]:
-                # "I lost my recovery codes but I still have them": "them" is the codes,
-                # not the e-mail named before.
+            if kind == "block" or (
+                cue.rule.implied == TFA and "code" in clause[cue.start : cue.end]
+            ):
+                # A pronoun after another noun is about that noun: "I lost my recovery
+                # codes but I still have them", "my password was compromised and I no
+                # longer have access to it" are not about the e-mail named before.
                 seen_topic, last_noun_codes = None, True
             if kind == "negloss":
                 kind = "loss"
@@ -757,11 +779,12 @@ def _classify_uncached(text: str) -> ReasonClass:
             if not targets:
                 targets = _fallback(clause, cue, kinds, seen_topic)
             for topic in targets:
-                side = TFA if topic == DEVICE else topic
+                side = _SIDE[topic]
                 if polarity == "ok":
-                    if topic != DEVICE:
+                    if topic != DEVICE and topic != ADDR:
                         tally[side].ok += 1
-                elif cue.rule.weak and not negated:
+                elif (cue.rule.weak and not negated) or _HEDGE.search(clause, 0, cue.start):
+                    # "It may go to an e-mail account I lost access to": a guess.
                     tally[side].weak += 1
                 else:
                     tally[side].strong += 1
@@ -874,7 +897,21 @@ def _attach(
     while 0 <= j < len(topics) and len(found) < 4:
         nxt = topics[j]
         lo, hi = (prev.end, nxt.start) if step == 1 else (nxt.end, prev.start)
-        if lo > hi or hi - lo > 40 or not _CONNECT_RE.match(clause, lo, hi):
+        if step == 1 and "(" in clause[lo:hi]:
+            # "lost 2FA (got a new phone and ...) and email access": the aside, and any
+            # topic inside it, is skipped.
+            close = clause.find(")", lo)
+            if close > 0 and ")" not in clause[lo:hi]:
+                while j < len(topics) and topics[j].start < close:
+                    j += 1
+                if j >= len(topics):
+                    break
+                nxt = topics[j]
+                hi = nxt.start
+        between = clause[lo:hi]
+        if "(" in between:
+            between = _PAREN.sub(" ", between)
+        if lo > hi or len(between) > 40 or not _CONNECT_RE.match(between):
             break
         if nxt.rule.topic in rule.allowed:
             found.append(nxt.rule.topic or "")
@@ -921,7 +958,7 @@ def _fallback(clause: str, cue: _Item, kinds: set[str | None], previous: str | N
             # Typos: only when the clause is not about the username or the password.
             if kinds or _TYPO_UNLESS.search(clause):
                 return []
-        elif rule.allowed == _E and kinds - {EMAIL}:
+        elif rule.allowed == _E and kinds - _E:
             return []  # "the phone was returned when I left the company"
         return [rule.implied]
     return []
@@ -1272,6 +1309,8 @@ _TOPIC_RES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("unverified_email",
      ("verif", "confirm", "validat", "activat", "authenticated", "finali", "complet", "finish"),
      re.compile(
+        r"\bneeds?\s+to\s+be\s+(?:verified|confirmed)|\b(?:can't|cannot|can\s+not|unable\s+to)\s+"
+        r"verify\b|"
         r"\bunverified\b|\b(?:not|never|wasn't|isn't|hasn't|haven't)\s+(?:been\s+|yet\s+)?"
         r"(?:verified|confirmed|validated|activated|authenticated)|\bno\s+verified\s+"
         r"(?:\w+\s+)?(?:e-?mail|address)|\b(?:didn't|did\s+not|never)\s+verif(?:y|ied)\s+"
@@ -1359,6 +1398,7 @@ def _new_device_blocked(t: str) -> bool:
     return _ND_BLOCKED.search(t) is not None or _ND_RECEIVED.search(t) is None
 
 
+_NOT_ADDRESS_SUBJECT = re.compile(r"\b(?:codes?|they|them|tokens?|otp|totp|2fa|keys?)\b[^.!?\n]*$")
 _URL_ANY = re.compile(r"\b(?:https?://|www\.)\S+")
 # "... like I did with the TestPyPI account": a comparison, not the locked account.
 _TESTPYPI_ASIDE = re.compile(r"\b(?:like|as)\s+(?:i|we)\s+(?:did|have|had)\b|\binstead\b")
@@ -1387,7 +1427,7 @@ def _names_testpypi_account(low: str) -> bool:
 # An earlier issue named as a separate, companion request is not a repeat of this one.
 _NOT_A_REPEAT = re.compile(
     r"\b(?:distinct|separate|partner|companion|sibling|parallel)\s+"
-    r"(?:\w+\s+)?(?:request|issue|ticket)"
+    r"(?:\w+\s+)?(?:request|issue|ticket)|\bsame\s+(?:organi[sz]ation|company|team|org)\b"
 )
 
 # Function words: English against the languages seen in pypi/support (French, Spanish,
@@ -1466,6 +1506,13 @@ def detect_topics(
                     hit = None
             elif name == "compromised":
                 hit = pattern.search(_BREACHED_PASSWORD.sub(" ", t) if "pass" in t else t)
+            elif name == "unverified_email":
+                # "... they are not validated" about codes is not the address (#12176).
+                hit = None
+                for m in pattern.finditer(t):
+                    if _NOT_ADDRESS_SUBJECT.search(t, max(0, m.start() - 30), m.start()) is None:
+                        hit = m
+                        break
             elif name == "unverified_email?":
                 if "unverified_email" in found or _ND_MENTION.search(t) is not None:
                     continue
