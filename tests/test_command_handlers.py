@@ -9,6 +9,7 @@ hourly refusal limit are asserted exactly rather than approximately.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -409,6 +410,54 @@ async def test_assign_me_and_another_user(env: Env) -> None:
     ]
 
 
+async def test_assign_someone_github_ignores_is_confused_not_thumbs_up(env: Env) -> None:
+    # GitHub's "add assignees" answers 201 and silently drops logins that cannot be
+    # assigned; the returned issue is the only sign. Issue #11 item 8.
+    n = env.issue()
+    cid = await env.comment(n, "/assign @everyone")
+    reply = (
+        "@maintainer1 sorry, GitHub did not assign `everyone`: only people with access to "
+        "this repository can be assigned." + marker("reply cmd:error")
+    )
+    assert env.assignees(n) == []
+    assert env.bot_replies(n) == [reply]
+    assert env.reactions(n, cid) == [(BOT, "confused")]
+    assert env.writes() == [
+        ("POST", f"/issues/{n}/assignees", {"assignees": ["everyone"]}),
+        ("POST", f"/issues/{n}/comments", {"body": reply}),
+        ok_reaction(cid, "confused"),
+    ]
+
+
+async def test_assign_names_only_the_logins_github_dropped(env: Env) -> None:
+    n = env.issue()
+    cid = await env.comment(n, "/assign me @reporter @admin1")
+    assert env.assignees(n) == ["maintainer1", "admin1"]
+    assert env.bot_replies(n) == [
+        "@maintainer1 sorry, GitHub did not assign `reporter`: only people with access to "
+        "this repository can be assigned." + marker("reply cmd:error")
+    ]
+    assert env.reactions(n, cid) == [(BOT, "confused")]
+
+
+async def test_ignored_assign_run_again_says_it_once(env: Env) -> None:
+    # A delivery processed again (the first run died before the journal said done) must
+    # not post the "did not assign" line twice.
+    n = env.issue()
+    cid = await env.comment(n, "/assign @everyone")
+    [guid] = env.bot.journal.known_guids(since=0)
+    row = env.bot.journal.get(guid)
+    assert row is not None
+    env.github.reset_calls()
+    await env.bot.run_delivery(dataclasses.replace(row, attempts=1))
+    assert len(env.bot_replies(n)) == 1
+    assert env.reactions(n, cid) == [(BOT, "confused")]
+    assert env.writes() == [
+        ("POST", f"/issues/{n}/assignees", {"assignees": ["everyone"]}),
+        ok_reaction(cid, "confused"),
+    ]
+
+
 async def test_unassign_names_one_person(env: Env) -> None:
     n = env.issue(assignees=("maintainer1", "admin1"))
     cid = await env.comment(n, "/unassign @admin1")
@@ -692,7 +741,9 @@ async def test_retry_after_a_failure_does_not_post_the_reply_twice(
     n = env.issue()
     c = env.github.add_comment(REPO, n, body=command, user="maintainer1",
                                author_association="COLLABORATOR")
-    env.github.fail(method, path, status=422)
+    # A refusal that is retried (a 422 is final since #11): the App lacked a permission.
+    env.github.fail(method, path, status=403,
+                    body={"message": "Resource not accessible by integration"})
     payload = env.github.webhook_payload("issue_comment", "created", REPO, n,
                                          comment_id=c["id"])
     await env.deliver("issue_comment", payload, wait=False)

@@ -17,6 +17,7 @@ from recovery_bot.commands import (
     help_text,
     known_names,
     new_commands,
+    not_assigned_reply,
     parse_reply_markers,
     parse_snooze_marker,
     refusal_due,
@@ -653,3 +654,10 @@ def test_hostile_bodies_stay_fast() -> None:
     for body in bodies:
         find_commands(body, KNOWN)
     assert time.perf_counter() - start < 0.5
+
+
+def test_not_assigned_reply_names_each_login_in_code_so_nobody_is_pinged() -> None:
+    assert not_assigned_reply("m1", ["everyone", "a`b"], CFG) == (
+        "@m1 sorry, GitHub did not assign `everyone`, `a'b`: only people with access to "
+        "this repository can be assigned.\n\n<!-- recovery-bot:reply cmd:error -->"
+    )

@@ -460,6 +460,28 @@ async def test_graphql_issue_pages_and_cursors(fake_github: FakeGitHub, fake_git
     assert all(c.status == 200 for c in fake_github.calls)
 
 
+async def test_graphql_state_reason_duplicate_only_with_enable_duplicate(
+    fake_github: FakeGitHub, fake_github_api: GitHubAPI
+):
+    # GitHub's schema: Issue.stateReason(enableDuplicate: Boolean = false); without the
+    # argument a duplicate reads NOT_PLANNED (issue #11 item 11).
+    fake_github.add_issue(REPO, title="dup", body="b", state="closed", state_reason="duplicate")
+    fake_github.add_issue(REPO, title="np", body="b", state="closed", state_reason="not_planned")
+    query = """
+    query { repository(owner: "pypi", name: "support") {
+      issues(first: 10) { nodes {
+        number plain: stateReason off: stateReason(enableDuplicate: false)
+        on: stateReason(enableDuplicate: true)
+      } }
+    } }
+    """
+    data = await fake_github_api.graphql(query, endpoint=f"{fake_github.url}/graphql")
+    assert data["repository"]["issues"]["nodes"] == [
+        {"number": 1, "plain": "NOT_PLANNED", "off": "NOT_PLANNED", "on": "DUPLICATE"},
+        {"number": 2, "plain": "NOT_PLANNED", "off": "NOT_PLANNED", "on": "NOT_PLANNED"},
+    ]
+
+
 async def test_graphql_search(fake_github: FakeGitHub, fake_github_api: GitHubAPI):
     _seed(fake_github, 3)
     fake_github.add_issue(REPO, title="other", body="b", labels=["PEP 541"])

@@ -115,6 +115,18 @@ async def test_closed_issue_and_authors_that_are_maintainers_or_bots(
     )
 
 
+async def test_issue_closed_as_duplicate_reads_duplicate(
+    fake_github: FakeGitHub, gh: GitHubClient
+) -> None:
+    # Issue.stateReason says DUPLICATE only when asked with enableDuplicate: true;
+    # otherwise the digest counts duplicates as "not planned" (issue #11 item 11).
+    fake_github.add_issue(REPO, title="d", body=BODY, state="closed", state_reason="duplicate",
+                          created_at=NOW - 10 * DAY, closed_at=NOW - DAY)
+    (closed,) = await fetch_snapshots(gh, REPO, states=("CLOSED",), **COMMON)
+    assert (closed.state, closed.state_reason) == ("closed", "duplicate")
+    assert "stateReason(enableDuplicate: true)" in graphql_calls(fake_github)[0]["query"]
+
+
 async def test_one_read_per_100_issues_oldest_first_and_since(
     fake_github: FakeGitHub, gh: GitHubClient
 ) -> None:

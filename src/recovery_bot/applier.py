@@ -71,6 +71,10 @@ class ApplyResult:
     reads: int = 0
     comment_id: int | None = None
     labels: list[str] = field(default_factory=list)
+    #: Logins GitHub did not assign although asked to. The "add assignees" endpoint
+    #: answers 201 and silently drops anyone who cannot be assigned (no access to the
+    #: repository, no such account, ``@everyone``); only the issue it returns tells.
+    not_assigned: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -91,6 +95,15 @@ def _event_fields(ev: Any) -> tuple[str, bool, str]:
             (ev.get("actor") or {}).get("login", ""),
         )
     return getattr(ev, "label", ""), bool(getattr(ev, "added", False)), getattr(ev, "actor", "")
+
+
+def _not_assigned(asked: Sequence[str], answer: Any) -> list[str]:
+    """The logins of ``asked`` missing from the issue GitHub returned (none when there is
+    no answer to read, as in a dry run)."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("assignees"), list):
+        return []
+    now = {str((a or {}).get("login") or "").casefold() for a in answer["assignees"]}
+    return [a for a in asked if a.casefold() not in now]
 
 
 async def labels_set_by(
@@ -200,7 +213,8 @@ async def apply_plan(
     assigned = {a.casefold() for a in assignees}
     add_a = [a for a in plan.assignees_add if a.casefold() not in assigned]
     if add_a:
-        await write(f"assign {add_a}", lambda: gh.add_assignees(repo, number, add_a))
+        answer = await write(f"assign {add_a}", lambda: gh.add_assignees(repo, number, add_a))
+        result.not_assigned = _not_assigned(add_a, answer)
     rm_a = [a for a in plan.assignees_remove if a.casefold() in assigned]
     if rm_a:
         await write(f"unassign {rm_a}", lambda: gh.remove_assignees(repo, number, rm_a))

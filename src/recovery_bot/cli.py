@@ -1,4 +1,5 @@
-"""Command-line entry points: ``serve``, ``demo``, ``inspect``, ``sweep``, ``sla``, ``digest``.
+"""Command-line entry points: ``serve``, ``demo``, ``inspect``, ``sweep``, ``sla``, ``digest``,
+``journal backup``.
 
 Each subcommand is a thin shell over the library; errors an operator can fix (a bad
 app.yaml, an unreadable file) print one line and exit non-zero instead of a traceback.
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from recovery_bot.cli_errors import EXIT_ERROR, EXIT_USAGE
 from recovery_bot.config import AppConfig, load_config, parse_config
-from recovery_bot.errors import ConfigError
+from recovery_bot.errors import ConfigError, JournalError
 
 log = logging.getLogger("recovery_bot")
 
@@ -112,15 +113,19 @@ def _add_optional_commands(sub: argparse._SubParsersAction) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
+    from recovery_bot.logs import configure
+
+    configure(
+        logging.DEBUG if args.verbose else logging.INFO,
+        getattr(args, "log_format", None) or "plain",
     )
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"recovery-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except JournalError as exc:  # e.g. a journal from a newer version: downgrade refused
+        print(f"recovery-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

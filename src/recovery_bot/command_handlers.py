@@ -20,7 +20,10 @@ acknowledges. Order of work for one comment, cheapest rejection first:
    runs), the commands run, the merged Plan is applied with ``force_remove=True`` (a
    maintainer's ``/unlabel`` removes labels people set), ``/recheck`` re-triages with the
    PyPI cache bypassed, and the comment gets 👍 (all ran) or 😕 (something failed; the
-   one-line error reply with the usage comes from ``handle_comment``).
+   one-line error reply with the usage comes from ``handle_comment``). A command whose
+   effect GitHub silently dropped also gets 😕 and one line: "add assignees" answers 201
+   and ignores logins that cannot be assigned (``/assign @everyone``), so the issue it
+   returns is checked (``ApplyResult.not_assigned``).
 
 The reaction is written last, so 👍 means "done". A retried delivery may find some of
 its replies already posted (the first attempt died after posting): replies whose exact
@@ -49,6 +52,7 @@ from recovery_bot.commands import (
     handle_comment,
     known_names,
     new_commands,
+    not_assigned_reply,
     refusal_due,
 )
 from recovery_bot.github import parse_github_time
@@ -170,7 +174,7 @@ async def _run(
         issue = await gh.get_issue(repo, number)
     except gidgethub.BadRequest as exc:
         if exc.status_code in _GONE:
-            return TriageOutcome("skipped", "issue is gone")
+            return TriageOutcome("gone", "issue is gone")
         raise
     now = _command_time(bot, comment, edited)
     outcome = handle_comment(
@@ -200,8 +204,44 @@ async def _run(
     all_ok = all(r.ok for r in outcome.results)
     if not all_ok:
         why.append(f"{sum(not r.ok for r in outcome.results)} failed")
+    if result.not_assigned:
+        # GitHub answered 201 but dropped these logins: the command did not happen, so
+        # it must not get 👍 (issue #11).
+        said = await _say_not_assigned(bot, gh, ctx, repo, number, comment, actor, edited, result)
+        result.writes += said.writes
+        why.append(f"not assigned: {','.join(result.not_assigned)}")
+        all_ok = False
     await _react(bot, gh, repo, int(comment["id"]), "+1" if all_ok else "confused")
     return TriageOutcome("applied" if changed else "unchanged", "; ".join(why), result)
+
+
+async def _say_not_assigned(
+    bot: Any,
+    gh: Any,
+    ctx: Any,
+    repo: str,
+    number: int,
+    comment: dict[str, Any],
+    actor: str,
+    edited: bool,
+    result: ApplyResult,
+) -> ApplyResult:
+    """Post the one line saying who GitHub did not assign (once, also on a retry)."""
+    cfg = bot.config
+    log.info(
+        "command delivery=%s issue=%s#%d actor=%s not assigned by GitHub: %s",
+        ctx.delivery.id, repo, number, actor, result.not_assigned,
+    )
+    plan = Plan(replies=(not_assigned_reply(actor, result.not_assigned, cfg),))
+    comments: list[dict[str, Any]] | None = None
+    if _maybe_repeated(bot, ctx):
+        comments = await gh.list_comments(repo, number)
+        since = comment.get("updated_at" if edited else "created_at")
+        plan = _without_posted_replies(plan, comments, cfg.bot.login, since)
+    return await apply_plan(
+        gh, repo, number, plan, current_labels=[], marker=cfg.bot.marker,
+        bot_login=cfg.bot.login, comments=comments, dry_run=bot.dry_run,
+    )
 
 
 # --- helpers --------------------------------------------------------------------------

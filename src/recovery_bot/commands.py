@@ -557,6 +557,18 @@ def error_reply(actor: str, errors: Sequence[str], cfg: AppConfig) -> str:
     return _with_markers(text, cfg, "cmd:error")
 
 
+def not_assigned_reply(actor: str, logins: Sequence[str], cfg: AppConfig) -> str:
+    """The one line for an ``/assign`` GitHub ignored (its "add assignees" endpoint drops
+    anyone who cannot be assigned and still answers 201). Logins sit in code spans, so
+    ``@everyone`` notifies nobody."""
+    who = _codes(_safe(x) for x in logins)
+    text = (
+        f"@{actor} sorry, GitHub did not assign {who}: only people with access to this "
+        "repository can be assigned."
+    )
+    return _with_markers(text, cfg, "cmd:error")
+
+
 def _advance(ctx: CommandContext, plan: Plan) -> CommandContext:
     """The context as it will be once ``plan`` is applied (for the next command)."""
     gone = {x.casefold() for x in plan.remove_labels}

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import secrets
 import sys
 import tempfile
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -76,6 +79,84 @@ def seed_issue(fake: Any, payload: dict[str, Any]) -> None:
         fake.issue(REPO, number)["title"] = iss["title"]
 
 
+@dataclass
+class SandboxStack:
+    """The fakes and the real server, running on 127.0.0.1 (see :func:`sandbox_stack`)."""
+
+    github: Any  # FakeGitHub
+    pypi: Any  # FakePyPI
+    bot: Any  # server.Bot
+    url: str  # the bot's base URL (``/webhook``, ``/healthz``, ``/metrics``)
+    secret: str
+    token: str
+    db_path: str
+
+
+@contextlib.asynccontextmanager
+async def sandbox_stack(
+    config: Any,
+    db_path: str,
+    users: dict[str, int],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    token: str | None = None,
+) -> AsyncIterator[SandboxStack]:
+    """Start the packaged fake GitHub and PyPI and the real webhook server against them.
+
+    Shared by ``demo`` (which posts every sample and reports) and ``sandbox`` (which
+    keeps running for a newcomer to poke). The secret is fresh each time; the token the
+    fake accepts is ``token`` (a random one unless given: the fake holds no real data).
+    """
+    from recovery_bot.github import TokenAuth
+    from recovery_bot.sandbox.fake_github import FakeGitHub
+    from recovery_bot.sandbox.fake_pypi import FakePyPI
+    from recovery_bot.server import BOT_KEY, Settings, create_app
+
+    secret = secrets.token_hex(16)
+    token = token or "sandbox-" + secrets.token_hex(8)
+    fake_gh = FakeGitHub(tokens={token: config.bot.login}, bot_login=config.bot.login)
+    fake_gh.add_repo(REPO, collaborators={"maintainer1": "write"})
+    fake_pypi = FakePyPI(users)
+    await fake_gh.start(host)
+    await fake_pypi.start(host)
+    settings = Settings(
+        webhook_secret=secret,
+        github_api_url=fake_gh.url,
+        pypi_url=fake_pypi.url,
+        db_path=db_path,
+        sandbox=True,
+        auth=TokenAuth(token),
+    )
+    app = create_app(config, settings)
+    runner = web.AppRunner(app, access_log=None)
+    try:
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound = runner.addresses[0][1]
+        yield SandboxStack(
+            github=fake_gh, pypi=fake_pypi, bot=app[BOT_KEY], url=f"http://{host}:{bound}",
+            secret=secret, token=token, db_path=db_path,
+        )
+    finally:
+        await runner.cleanup()
+        await fake_gh.close()
+        await fake_pypi.close()
+
+
+def signed_headers(secret: str, body: bytes, event: str = "issues",
+                   delivery: str | None = None) -> dict[str, str]:
+    """The headers GitHub sends with a delivery of ``body``."""
+    return {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+        "X-Hub-Signature-256": webhook_signature(secret, body),
+        "User-Agent": "GitHub-Hookshot/sandbox",
+    }
+
+
 #: The demo backlog: requests still waiting (days before the first sample) and requests
 #: a maintainer answered recently (days from filing to the first reply). Their median,
 #: 5 days, is the "typical wait" the comments quote.
@@ -106,81 +187,54 @@ def seed_backlog(fake: Any, first_sample: datetime, now: datetime) -> None:
                          author_association="MEMBER", created_at=filed + timedelta(days=wait))
 
 
-async def run(folder: Path, db_path: str, out: TextIO, config: Any) -> dict[int, dict[str, Any]]:
-    """Run the sandbox; returns {issue number: {"labels", "comments"}} for tests."""
-    from recovery_bot.github import TokenAuth
-    from recovery_bot.sandbox.fake_github import FakeGitHub
-    from recovery_bot.sandbox.fake_pypi import FakePyPI
-    from recovery_bot.server import BOT_KEY, Settings, create_app
+async def measure_queue(stack: Any, samples: list[tuple[str, dict[str, Any]]],
+                        out: TextIO) -> None:
+    """Seed the backlog and run one real sweep, as a server does at start-up."""
+    from recovery_bot.queue import get_state
+    from recovery_bot.sweep import run_sweep
 
-    samples, users = load_samples(folder)
-    secret = secrets.token_hex(16)
-    token = "sandbox-" + secrets.token_hex(8)
-    fake_gh = FakeGitHub(tokens={token: config.bot.login}, bot_login=config.bot.login)
-    fake_gh.add_repo(REPO, collaborators={"maintainer1": "write"})
-    fake_pypi = FakePyPI(users)
-    await fake_gh.start()
-    await fake_pypi.start()
-    settings = Settings(
-        webhook_secret=secret,
-        github_api_url=fake_gh.url,
-        pypi_url=fake_pypi.url,
-        db_path=db_path,
-        sandbox=True,
-        auth=TokenAuth(token),
-    )
-    app = create_app(config, settings)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    url = f"http://127.0.0.1:{port}/webhook"
-    bot = app[BOT_KEY]
-    print(f"sandbox: bot on {url}, GitHub stand-in {fake_gh.url}, PyPI stand-in "
-          f"{fake_pypi.url}, journal {db_path}", file=out)
     now = datetime.now(UTC)
     first_sample = min(
         datetime.fromisoformat(p["issue"]["created_at"].replace("Z", "+00:00"))
         for _, p in samples
     )
-    seed_backlog(fake_gh, first_sample, now)
-    from recovery_bot.queue import get_state
-    from recovery_bot.sweep import run_sweep
-
-    await run_sweep(bot, now=now, dry_run=False)
-    state = get_state(bot, REPO, "account-recovery")
+    seed_backlog(stack.github, first_sample, now)
+    await run_sweep(stack.bot, now=now, dry_run=False)
+    state = get_state(stack.bot, REPO, "account-recovery")
     if state is not None:
         wait = state.typical_wait_days
         print(f"sandbox: swept the backlog: {len(state.waiting)} requests waiting, typical "
               f"first reply {'unknown' if wait is None else f'{wait:g} days'}", file=out)
-    touched: list[int] = []
-    try:
+
+
+async def run(
+    folder: Path, db_path: str, out: TextIO, config: Any, *, backlog: bool = True
+) -> dict[int, dict[str, Any]]:
+    """Run the sandbox; returns {issue number: {"labels", "comments"}} for tests.
+    ``backlog=False`` skips the backlog and its sweep (no queue line in the comments)."""
+    samples, users = load_samples(folder)
+    async with sandbox_stack(config, db_path, users) as stack:
+        url = f"{stack.url}/webhook"
+        print(f"sandbox: bot on {url}, GitHub stand-in {stack.github.url}, PyPI stand-in "
+              f"{stack.pypi.url}, journal {db_path}", file=out)
+        if backlog:
+            await measure_queue(stack, samples, out)
+        touched: list[int] = []
         async with aiohttp.ClientSession() as http:
             for name, payload in samples:
-                seed_issue(fake_gh, payload)
+                seed_issue(stack.github, payload)
                 body = json.dumps(payload).encode()
-                headers = {
-                    "Content-Type": "application/json",
-                    "X-GitHub-Event": "issues",
-                    "X-GitHub-Delivery": str(uuid.uuid4()),
-                    "X-Hub-Signature-256": webhook_signature(secret, body),
-                    "User-Agent": "GitHub-Hookshot/sandbox",
-                }
+                headers = signed_headers(stack.secret, body)
                 async with http.post(url, data=body, headers=headers) as resp:
                     answer = await resp.json()
                 number = payload["issue"]["number"]
                 print(f"→ {name}: issues.{payload['action']} #{number} → HTTP {resp.status} "
                       f"{answer.get('status')}", file=out)
                 # One at a time, so an edit is judged after the issue it edits.
-                await bot.wait_idle()
+                await stack.bot.wait_idle()
                 if number not in touched:
                     touched.append(number)
-        return report(fake_gh, touched, config, out)
-    finally:
-        await runner.cleanup()
-        await fake_gh.close()
-        await fake_pypi.close()
+        return report(stack.github, touched, config, out)
 
 
 def report(fake: Any, numbers: list[int], config: Any, out: TextIO) -> dict[int, dict[str, Any]]:

@@ -25,6 +25,11 @@ One run, for one ISO week:
    the new one. The comment carries a hidden marker and is looked for in the fetched
    history first, so a run interrupted between comment and close never comments twice.
 
+**A new install is quiet** (``require_history``, used by the schedule, not by the
+``digest`` command): the week's digest is posted only if the bot already acted on
+GitHub before that week began (:func:`history_start`). A digest of a week the bot did
+not watch from its start would be a public issue full of zeros and half-counts.
+
 A dry run does steps 1–3 and reports the writes it would make. Writes go through
 ``GitHubClient`` and so through its write budget.
 
@@ -66,7 +71,7 @@ log = logging.getLogger(__name__)
 META_LAST_WEEK = "digest:last_week"
 NEXT_KIND = "digest-next"  # marker kind of the "superseded by" comment
 
-Action = Literal["created", "edited", "unchanged", "exists"]
+Action = Literal["created", "edited", "unchanged", "exists", "quiet"]
 Fetch = Callable[..., Awaitable[list[IssueSnapshot]]]
 
 # Timestamps that change on every run without changing what the digest says.
@@ -215,6 +220,27 @@ def _already_linked(issue: IssueSnapshot, marker: str, bot_login: str) -> bool:
     return any(tag in c.body and _norm_login(c.author) == me for c in issue.comments)
 
 
+def history_start(
+    issues: Iterable[IssueSnapshot], found: dict[IsoWeek, list[IssueSnapshot]], bot_login: str
+) -> datetime | None:
+    """When the bot first left a trace in what a digest run read: its oldest comment, a
+    label it set or removed, or a digest issue it posted. ``None``: no trace at all.
+
+    Why GitHub and not a "first start" row in the journal: the Action mode has no journal,
+    a server that loses its volume (or moves from server to Action) must not start over,
+    and GitHub is the source of truth for everything else the bot knows. The run reads
+    every open issue and every issue touched in the last 13 weeks, so a bot that has been
+    running for a while has traces in it (its labels are on every request it triaged).
+    """
+    me = _norm_login(bot_login)
+    times: list[datetime] = []
+    for issue in issues:
+        times += [c.created_at for c in issue.comments if _norm_login(c.author) == me]
+        times += [e.at for e in issue.label_events if _norm_login(e.actor) == me]
+    times += [i.created_at for group in found.values() for i in group]
+    return min(times, default=None)
+
+
 async def _default_fetch(*args: Any, **kwargs: Any) -> list[IssueSnapshot]:
     from recovery_bot.snapshots import fetch_snapshots
 
@@ -247,13 +273,16 @@ async def post_digest(
     now: datetime,
     dry_run: bool,
     if_missing: bool = False,
+    require_history: bool = False,
     max_chars: int = GITHUB_BODY_LIMIT,
 ) -> DigestResult:
     """Post (or update) the digest of ``week`` as seen at ``now``; see the module doc.
 
     ``bot_or_parts`` is a ``server.Bot`` or a :class:`DigestParts`. ``if_missing``: leave
-    an existing issue for the week untouched (catch-up after downtime). ``max_chars`` is
-    the body limit (tests lower it to exercise trimming).
+    an existing issue for the week untouched (catch-up after downtime).
+    ``require_history``: post nothing (action ``quiet``) unless the bot's first trace on
+    GitHub is before the week began (a new install's first week). ``max_chars`` is the
+    body limit (tests lower it to exercise trimming).
     """
     parts = (
         bot_or_parts
@@ -321,6 +350,20 @@ async def post_digest(
     writes: list[str] = []
     number = current.number if current else None
     url = (current.html_url or None) if current else None
+
+    if require_history and current is None:
+        first = history_start(issues, found, parts.bot_login)
+        if first is None or first > week.start():
+            seen = first.strftime("%Y-%m-%d %H:%M UTC") if first else "none yet"
+            log.info(
+                "digest %s: not posted: the bot has no full week of history on %s (first "
+                "trace: %s); `recovery-bot digest` posts it anyway", week, repo, seen,
+            )
+            return DigestResult(
+                week=week, title=title, body=body, action="quiet", number=None, url=None,
+                closed=(), writes=(), dry_run=dry_run, issues_read=len(issues),
+                numbers=numbers,
+            )
 
     # 4. Write.
     action: Action
@@ -409,7 +452,12 @@ async def run_due(bot: Any, now: datetime, *, catch_up: bool) -> DigestResult | 
         run_at.strftime("%Y-%m-%d %H:%M UTC"),
         "catching up" if catch_up else "on schedule",
     )
-    result = await post_digest(bot, week=week, now=now, dry_run=bot.dry_run, if_missing=catch_up)
+    result = await post_digest(
+        bot, week=week, now=now, dry_run=bot.dry_run, if_missing=catch_up,
+        require_history=True,
+    )
+    if result.action == "quiet":
+        return result  # not recorded: the next scheduled run looks again
     if result.dry_run:
         for line in result.writes:
             log.info("digest %s: dry run, would %s", week, line)
@@ -464,6 +512,7 @@ __all__ = [
     "DigestResult",
     "digest_issues",
     "digest_loop",
+    "history_start",
     "parts_from_bot",
     "post_digest",
     "recorded_week",

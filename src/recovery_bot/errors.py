@@ -15,3 +15,10 @@ class ConfigError(Exception):
         self.key = key
         self.message = message
         super().__init__(f"{file}: {key}: {message}")
+
+
+class JournalError(RuntimeError):
+    """The journal file cannot be used as it is (written by a newer version, no WAL, no
+    upgrade path); start-up must stop. The message is one line naming the file, for the
+    CLI to print as is. Defined here, not in ``journal``, so the CLI can catch it without
+    importing sqlite3 for every command."""

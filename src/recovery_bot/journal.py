@@ -25,6 +25,10 @@ Why these choices:
 - **Single process.** Rows left ``running`` are reset to ``pending`` when the journal is
   opened, which is only right if no other live process owns them. Run one bot per
   database file.
+- **Lifecycle.** Finished rows are pruned after ``KEEP_FINISHED_SECONDS``, and a live
+  journal is backed up with SQLite's backup API: both in ``journal_upkeep``. The file
+  carries ``SCHEMA_VERSION``: an older file is upgraded on open (``_MIGRATIONS``), a
+  newer one refused with a one-line ``JournalError``.
 """
 
 from __future__ import annotations
@@ -34,15 +38,29 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Literal, cast
+
+from recovery_bot.errors import JournalError
 
 Status = Literal["pending", "running", "done", "failed", "ignored"]
 RecordResult = Literal["new", "duplicate_done", "duplicate_pending"]
 
 STATUSES: tuple[Status, ...] = ("pending", "running", "done", "failed", "ignored")
+#: The journal's on-disk format. Opening a file written by an older version upgrades it
+#: in place (``_MIGRATIONS``, one transaction); a file written by a newer version is
+#: refused with ``JournalError`` and left untouched (see "Journal" in the README).
 SCHEMA_VERSION = 1
+#: SQL that takes a journal from version ``k`` to ``k + 1``, keyed by ``k``. ``_SCHEMA``
+#: runs before these on every open, so it may only hold statements that are valid on
+#: every older version (a new column and its index belong here, not there).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {}
+#: Finished (done/ignored) rows are kept this long, then pruned (``prune``, hourly and
+#: at start-up, by ``journal_upkeep.prune_loop``). It must outlast GitHub's 3-day
+#: delivery log, or the missed-delivery sweep would take a pruned GUID for a missed
+#: delivery; a week also leaves the bot's own record of the past few days to look at.
+KEEP_FINISHED_SECONDS = 7 * 86400.0
 WAL_CHECKPOINT_PAGES = 250
 _MAX_ERROR_CHARS = 2000
 
@@ -117,6 +135,8 @@ class Journal:
     ) -> None:
         self._clock = clock
         self._lock = threading.RLock()
+        # The last failed write (disk full, read-only, I/O error), None after a commit.
+        self.write_error: str | None = None
         self.path = os.fspath(path)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each public method
         # is exactly one transaction and nothing is left open between calls.
@@ -136,7 +156,7 @@ class Journal:
         db.execute("PRAGMA auto_vacuum = INCREMENTAL")
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal" and self.path != ":memory:":
-            raise RuntimeError(f"journal {self.path}: could not enable WAL (got {mode})")
+            raise JournalError(f"journal {self.path}: could not enable WAL (got {mode})")
         db.execute("PRAGMA synchronous = NORMAL")
         # Checkpoint every ~1 MB of WAL, not SQLite's ~4 MB: each checkpoint (a copy and
         # two fsyncs, on whichever commit crosses the mark) stalls every request in
@@ -154,27 +174,57 @@ class Journal:
             if version is None:
                 db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
             elif version > SCHEMA_VERSION:
-                raise RuntimeError(
+                raise JournalError(
                     f"journal {self.path} has schema version {version}; this recovery-bot "
-                    f"understands up to {SCHEMA_VERSION} (downgrade refused)"
+                    f"understands up to {SCHEMA_VERSION} (downgrade refused: run the newer "
+                    "version, or restore a backup made before the upgrade)"
                 )
+            elif version < SCHEMA_VERSION:
+                self._upgrade(db, version)
             # Rows still 'running' belong to a process that died mid-delivery: make them
             # claimable again. Their attempt counter is untouched (the crash was ours).
             db.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'running'")
 
+    def _upgrade(self, db: sqlite3.Connection, version: int) -> None:
+        """Bring an older journal to ``SCHEMA_VERSION`` inside the opening transaction:
+        either every step applies or the file stays as it was."""
+        for v in range(version, SCHEMA_VERSION):
+            steps = _MIGRATIONS.get(v)
+            if steps is None:
+                raise JournalError(
+                    f"journal {self.path} has schema version {version}; this recovery-bot "
+                    f"cannot upgrade it to {SCHEMA_VERSION} (no step from {v})"
+                )
+            for stmt in steps:
+                db.execute(stmt)
+        db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction (takes the write lock up front, so a concurrent
-        reader process can never force a mid-transaction upgrade failure)."""
+        reader process can never force a mid-transaction upgrade failure).
+
+        Every write passes here, so this is where the journal learns that it cannot be
+        written (a full disk fails the INSERT or the COMMIT) and that it can again:
+        ``write_error`` is the last such failure, cleared by the next commit.
+        """
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    # A failed COMMIT may or may not have ended the transaction.
+                    if self._db.in_transaction:
+                        with suppress(sqlite3.Error):
+                            self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                if _is_storage_error(exc):
+                    self.write_error = str(exc) or type(exc).__name__
                 raise
-            else:
-                self._db.execute("COMMIT")
+            self.write_error = None
 
     # -- deliveries --------------------------------------------------------------------
 
@@ -291,6 +341,31 @@ class Journal:
             if cur.rowcount == 0:
                 raise KeyError(delivery_id)
 
+    def requeue(self, delivery_ids: Sequence[str]) -> int:
+        """Make ``running`` rows claimable again (their worker could not record how they
+        ended, for example because the disk was full). The attempt counter is untouched:
+        the failure was the journal's, not the delivery's. Returns how many moved."""
+        if not delivery_ids:
+            return 0
+        with self._tx() as db:
+            return sum(
+                db.execute(
+                    "UPDATE deliveries SET status = 'pending' WHERE id = ? AND status = 'running'",
+                    (delivery_id,),
+                ).rowcount
+                for delivery_id in delivery_ids
+            )
+
+    def probe_write(self) -> bool:
+        """Whether a write commits right now (one tiny transaction on the ``meta`` table):
+        /healthz asks, so it reports a full disk even while no delivery arrives, and
+        reports its end without waiting for one."""
+        try:
+            self.set_meta("probe", repr(self._clock()))
+        except sqlite3.Error:
+            return False
+        return True
+
     def get(self, delivery_id: str) -> Delivery | None:
         with self._lock:
             row = self._db.execute(
@@ -336,18 +411,28 @@ class Journal:
                 ).fetchall()
             )
 
-    def prune(self, older_than: float) -> int:
+    def prune(self, older_than: float, *, limit: int | None = None) -> int:
         """Delete done/ignored rows received before ``older_than``; returns how many.
 
         Keep ``older_than`` earlier than the redelivery window (GitHub keeps 3 days),
         or the sweep would see a pruned GUID as missed and have it processed again.
-        Pending and failed rows are never pruned.
+        Pending and failed rows are never pruned. ``limit`` bounds one call (one
+        transaction), so a large first prune can be done in short steps between
+        deliveries instead of one long stall (``journal_upkeep.prune_old``).
         """
         with self._tx() as db:
-            n = db.execute(
-                "DELETE FROM deliveries WHERE status IN ('done', 'ignored') AND received_at < ?",
-                (older_than,),
-            ).rowcount
+            if limit is None:
+                n = db.execute(
+                    "DELETE FROM deliveries WHERE status IN ('done', 'ignored')"
+                    " AND received_at < ?",
+                    (older_than,),
+                ).rowcount
+            else:
+                n = db.execute(
+                    "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries"
+                    " WHERE status IN ('done', 'ignored') AND received_at < ? LIMIT ?)",
+                    (older_than, limit),
+                ).rowcount
         if n:
             with self._lock:
                 self._db.execute("PRAGMA incremental_vacuum")
@@ -384,6 +469,71 @@ class Journal:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_storage_error(exc: sqlite3.Error) -> bool:
+    """A failure of the file rather than of one row: disk full, read-only, I/O error,
+    lock timeout, corruption. (``IntegrityError`` and friends are about the data.)"""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+class JournalUnavailable(Exception):
+    """The journal file cannot be used; the message names the path and what is wrong,
+    in one line an operator can act on (``serve`` prints it and exits 2)."""
+
+
+def open_journal(
+    path: str | os.PathLike[str], *, clock: Callable[[], float] = time.time
+) -> Journal:
+    """``Journal(path)``, with every way the file can be unusable at start-up turned
+    into one ``JournalUnavailable`` line instead of a traceback."""
+    where = os.fspath(path)
+    if where != ":memory:" and not where.startswith("file:"):
+        parent = os.path.dirname(os.path.abspath(where))
+        if not os.path.isdir(parent):
+            raise JournalUnavailable(f"journal {where}: directory {parent} does not exist")
+        if os.path.isdir(where):
+            raise JournalUnavailable(f"journal {where}: is a directory, not a file")
+    try:
+        journal = Journal(where, clock=clock)
+    except RuntimeError as exc:  # WAL refused, or a newer schema (downgrade)
+        raise JournalUnavailable(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise JournalUnavailable(f"journal {where}: {_explain(exc)}") from None
+    # A file cut short can still open (only the pages read so far are checked) and
+    # fail later, in a worker. quick_check reads every page: ~0.3 s per 100 MB, once.
+    try:
+        with journal._lock:
+            verdict = journal._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+    except sqlite3.Error as exc:
+        journal.close()
+        raise JournalUnavailable(f"journal {where}: {_explain(exc)}") from None
+    if verdict != "ok":
+        journal.close()
+        raise JournalUnavailable(
+            f"journal {where}: is corrupt (quick_check: {str(verdict)[:200]})"
+        )
+    return journal
+
+
+def _explain(exc: sqlite3.Error) -> str:
+    text = str(exc).lower()
+    if "not a database" in text:
+        return "is not a SQLite database (truncated, or another kind of file)"
+    if "malformed" in text or "corrupt" in text:
+        return "is corrupt (database disk image is malformed)"
+    if "full" in text:
+        return "the disk is full (free space, then start again)"
+    if "readonly" in text or "read-only" in text:
+        return (
+            "is read-only (the file and its directory must be writable: SQLite keeps "
+            "-wal and -shm files beside it)"
+        )
+    if "locked" in text:
+        return "is locked by another process (run one bot per journal)"
+    if "unable to open" in text:
+        return "cannot be opened (check that the file and its directory are writable)"
+    return f"cannot be used: {exc}"
 
 
 def _to_delivery(row: tuple[object, ...], *, status: Status | None = None) -> Delivery:

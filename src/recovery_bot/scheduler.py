@@ -1,6 +1,7 @@
-"""Periodic jobs the server runs beside the webhook workers: the SLA sweep and the
-weekly digest. Each loop owns its own timing and error handling; this module only
-composes them so ``server.Bot`` has one place to ask."""
+"""Periodic jobs the server runs beside the webhook workers: journal pruning (at
+start-up, then hourly), the SLA sweep and the weekly digest. Each loop owns its own
+timing and error handling; this module only composes them so ``server.Bot`` has one
+place to ask."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Any
 
 
 def scheduled_tasks(bot: Any) -> list[tuple[str, Any]]:
-    tasks: list[tuple[str, Any]] = []
+    from recovery_bot.journal_upkeep import prune_loop
+
+    # Journal housekeeping runs in every mode: it touches only the local file.
+    tasks: list[tuple[str, Any]] = [("journal-prune", prune_loop(bot))]
     if bot.settings.sandbox:
         return tasks  # the demo drives everything itself
     if getattr(bot.config, "sla", None) is not None:

@@ -21,7 +21,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,8 @@ class CliBot:
     maintainers: Any
     dry_run: bool = False
     queue_state: dict[Any, Any] = field(default_factory=dict)
+    # Slash-commands date a reply by this clock when a comment has no timestamp.
+    clock: Callable[[], float] = time.time
 
 
 @asynccontextmanager

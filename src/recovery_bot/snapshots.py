@@ -69,6 +69,8 @@ TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 DEFAULT_SNOOZED_LABEL = "sla: snoozed"
 
 # Never name a variable ``query``: gidgethub's ``graphql(query, **variables)`` takes it.
+# ``stateReason(enableDuplicate: true)``: without it GitHub answers NOT_PLANNED for an issue
+# closed as a duplicate, and the digest's duplicate count would only see the label.
 ISSUES_QUERY = """
 query RecoveryBotIssues(
   $owner: String!, $name: String!, $states: [IssueState!], $labels: [String!],
@@ -81,7 +83,8 @@ query RecoveryBotIssues(
     ) {
       pageInfo { hasNextPage endCursor }
       nodes {
-        number title body url state stateReason createdAt closedAt authorAssociation
+        number title body url state stateReason(enableDuplicate: true) createdAt closedAt
+        authorAssociation
         author { __typename login }
         labels(first: 100) { nodes { name } }
         comments(last: 100) {

@@ -20,7 +20,7 @@ from recovery_bot.recovery import decide, gather_facts, with_lookup
 log = logging.getLogger(__name__)
 
 Outcome = Literal[
-    "applied", "unchanged", "skipped", "pypi_unknown", "ignored"
+    "applied", "unchanged", "skipped", "pypi_unknown", "ignored", "gone"
 ]
 
 

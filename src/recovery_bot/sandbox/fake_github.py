@@ -1296,7 +1296,12 @@ class _GQLExecutor:
             case "state":
                 return issue.state.upper()
             case "stateReason":
-                return issue.state_reason.upper() if issue.state_reason else None
+                # GitHub's schema: ``stateReason(enableDuplicate: Boolean = false)``; without
+                # the argument an issue closed as a duplicate reads NOT_PLANNED.
+                reason = issue.state_reason
+                if reason == "duplicate" and args.get("enableDuplicate") is not True:
+                    reason = "not_planned"
+                return reason.upper() if reason else None
             case "locked":
                 return issue.locked
             case "author":
