@@ -1092,14 +1092,16 @@ def mentions_having_recovery_codes(text: str | None) -> bool:
                 return True
         if "code" not in t:
             return False
-        for sentence in _FAIL_SENTENCES.split(t):
-            if "code" in sentence:
+        device_check = "recogni" in t or "device" in t or "confirm" in t or "verif" in t
+        but_have = " them" in t and ("but" in t or "however" in t)
+        for sentence in _FAIL_SENTENCES.split(t) if device_check or but_have else ():
+            if device_check and "code" in sentence:
                 m = _CODES_THEN_DEVICE_CHECK.search(sentence)
                 if m is not None and not _CODES_LOST_BEFORE.search(
                     sentence, max(0, m.start() - 40), m.start()
                 ):
                     return True
-            if "but" in sentence or "however" in sentence:
+            if but_have and ("but" in sentence or "however" in sentence):
                 m = _CODES_BUT_HAVE.search(sentence)
                 if m is not None and not _CODES_LOST_BEFORE.search(
                     sentence, max(0, m.start() - 40), m.start()
@@ -1216,6 +1218,9 @@ _CODES_FAIL_ZH = re.compile(
 _RECOVERY_WORD = re.compile(r"recovery|backup|r[ée]cup[ée]ration|secours")
 
 
+_LAST_FAIL: tuple[str, bool] = ("", False)
+
+
 def says_recovery_codes_fail(text: str | None) -> bool:
     """True when the reporter says their recovery codes do not work.
 
@@ -1225,8 +1230,18 @@ def says_recovery_codes_fail(text: str | None) -> bool:
     work") are not reports. Codes of the authenticator itself (TOTP, 2FA codes) are the
     2FA, not recovery codes.
     """
+    global _LAST_FAIL
     if not isinstance(text, str) or not text:
         return False
+    last = _LAST_FAIL
+    if last[0] == text:
+        return last[1]  # gather_facts asks, then mentions_having_recovery_codes asks again
+    found = _says_codes_fail(text)
+    _LAST_FAIL = (text, found)
+    return found
+
+
+def _says_codes_fail(text: str) -> bool:
     try:
         t = _prepare(text)
         if not t.isascii() and _CODES_FAIL_ZH.search(t):
@@ -1285,8 +1300,7 @@ _TOPIC_RES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         r"version|package|code|actor)|attackers?)\b")),
     # The account (not a project) should go away.
     ("deletion",
-     ("delet", "remov", "clos", "terminat", "eras", "get rid", "want", "like", "wish", "need",
-      "ask"),
+     ("delet", "remov", "clos", "terminat", "eras", "get rid"),
      re.compile(
         r"\b(?:delet\w*|remov\w*|clos(?:e|ing)|terminat\w*|eras\w*|get\s+rid\s+of)\s+"
         r"(?:of\s+)?(?:(?:my|the|this|that|our|both|these|those|it|an?)\s+)?"
@@ -1327,22 +1341,30 @@ _TOPIC_RES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("refiling", ("#", "/issues/"), re.compile(
         r"(?<![\w&/])#\d{3,6}\b|github\.com/(?:pypi|pypa)/(?:pypi-)?support/issues/\d+")),
     # ... or words saying so.
-    ("refiling", ("issue", "request", "ticket", "again", "anew", "second time", "reopen",
-                  "re-open", "refil", "re-fil", "resubmit", "re-submit", "repost", "re-post"),
+    ("refiling", ("previous", "earlier", "prior", "original", "old ", "last ", "first ",
+                  "other ", "former", "closed"),
      re.compile(
         r"\b(?:previous|earlier|prior|original|old|last|first|other|former)\s+"
         r"(?:issue|request|ticket|recovery\s+request|account\s+recovery\s+request)s?\b|"
+        r"\b(?:issue|request|ticket)\s+(?:\w+\s+){0,3}?(?:was|got|has\s+been|had\s+been)\s+"
+        r"(?:\w+\s+)?closed")),
+    ("refiling", ("again", "anew", "second time", "reopen", "re-open", "refil", "re-fil",
+                  "resubmit", "re-submit", "repost", "re-post", "already"),
+     re.compile(
         r"\bre-?(?:open\w*|fil\w*|submit\w*|post\w*)\b|\bresubmit\w*|"
         r"\b(?:submit\w*|fil(?:e|ed|ing)|open(?:ed|ing)?|creat\w*|post\w*|request\w*|"
         r"asking)\s+(?:\w+\s+){0,3}?(?:again|a\s+second\s+time|anew)\b|"
-        r"\b(?:issue|request|ticket)\s+(?:\w+\s+){0,3}?(?:was|got|has\s+been|had\s+been)\s+"
-        r"(?:\w+\s+)?closed|\balready\s+(?:opened|filed|submitted|created|made)\s+"
+        r"\balready\s+(?:opened|filed|submitted|created|made)\s+"
         r"(?:an?\s+|one\s+)?(?:issue|request|ticket)")),
 )  # fmt: skip
 # The key substrings of each row as one literal alternation (one C-level scan).
-_TOPIC_ROWS = tuple(
-    (name, name.rstrip("?"), re.compile("|".join(re.escape(k) for k in keys)), pattern)
-    for name, keys, pattern in _TOPIC_RES
+_TOPIC_ROWS = tuple((name, name.rstrip("?"), keys, pattern) for name, keys, pattern in _TOPIC_RES)
+# Every key at once: most reasons have none, and one scan says so.
+_ANY_TOPIC_KEY = re.compile(
+    "|".join(
+        re.escape(k)
+        for k in sorted({k for _, keys, _ in _TOPIC_RES for k in keys}, key=len, reverse=True)
+    )
 )
 _TESTPYPI_RE = re.compile(r"\btest[\s.-]?py\s?pi\b|\btest\.pypi\.org")
 # TestPyPI named only beside a locked pypi.org account ("codes for TestPyPI but not
@@ -1463,6 +1485,8 @@ def _mostly_not_english(t: str) -> bool:
         weighted = 4 * len(_CJK_CHAR.findall(t)) + len(_OTHER_SCRIPT.findall(t))
         if weighted > latin:
             return True
+    if len(_OTHER_WORDS.intersection(t.split())) < 2:
+        return False  # the usual case, found without a regex
     words = _WORD_RE.findall(t)
     fo = sum(map(_OTHER_WORDS.__contains__, words))  # C-level loops
     return fo >= 3 and fo > 2 * sum(map(_EN_WORDS.__contains__, words))
@@ -1485,20 +1509,21 @@ def detect_topics(
     try:
         if test_pypi:
             found.add("testpypi")
-        if isinstance(title, str) and _TESTPYPI_RE.search(title.lower()):
+        if isinstance(title, str) and "test" in (tl := title.lower()) and _TESTPYPI_RE.search(tl):
             found.add("testpypi")
         if not isinstance(text, str) or not text.strip():
             return tuple(sorted(found))
         raw = text[:_MAX_CHARS]
         low = raw.lower().replace("’", "'")
-        if _TESTPYPI_RE.search(low) and _names_testpypi_account(low):
+        if "test" in low and _TESTPYPI_RE.search(low) and _names_testpypi_account(low):
             found.add("testpypi")
         t = _prepare(raw)
-        for name, topic, keyre, pattern in _TOPIC_ROWS:
+        rows = _TOPIC_ROWS if _ANY_TOPIC_KEY.search(low) else ()
+        for name, topic, keyre, pattern in rows:
             if topic in found:
                 continue
             src = low if name == "refiling" else t
-            if keyre.search(src) is None:
+            if not any(map(src.__contains__, keyre)):  # C-level substring tests
                 continue
             if name == "refiling":
                 hit = pattern.search(low)  # before URLs become "link"
