@@ -742,7 +742,9 @@ async def test_retry_after_a_failure_does_not_post_the_reply_twice(
     n = env.issue()
     c = env.github.add_comment(REPO, n, body=command, user="maintainer1",
                                author_association="COLLABORATOR")
-    env.github.fail(method, path, status=422)
+    # A refusal that is retried (a 422 is final since #11): the App lacked a permission.
+    env.github.fail(method, path, status=403,
+                    body={"message": "Resource not accessible by integration"})
     payload = env.github.webhook_payload("issue_comment", "created", REPO, n,
                                          comment_id=c["id"])
     await env.deliver("issue_comment", payload, wait=False)

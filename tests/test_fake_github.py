@@ -43,9 +43,11 @@ query($owner: String!, $name: String!, $first: Int!, $after: String, $states: [I
         timelineItems(first: 100, itemTypes: [LABELED_EVENT, UNLABELED_EVENT, CLOSED_EVENT,
                                                REOPENED_EVENT]) {
           nodes {
-            __typename createdAt actor { login }
-            ... on LabeledEvent { label { name } }
-            ... on UnlabeledEvent { label { name } }
+            __typename
+            ... on LabeledEvent { createdAt actor { login } label { name } }
+            ... on UnlabeledEvent { createdAt actor { login } label { name } }
+            ... on ClosedEvent { createdAt actor { login } }
+            ... on ReopenedEvent { createdAt actor { login } }
           }
         }
       }

@@ -824,3 +824,17 @@ def test_adversarial_bodies_parse(text: str) -> None:
     version; speed itself is measured by bench/bench_core.py, not asserted here."""
     parsed = parse_body(text)
     assert parsed.form in (None, "account-recovery")
+
+
+def test_setext_headings_typed_by_hand_are_headings() -> None:
+    # pypi/support#852 (2021): the template retyped with underlined headings.
+    body = (
+        "Request for account recovery.\n\nPyPI Username\n----------------\n\n`alice`\n\n---\n\n"
+        "Reason for request\n---------------------\n\n  - Lost access to email address\n"
+    )
+    parsed = parse_body(body)
+    assert (parsed.form, parsed.text("PyPI Username")) == ("account-recovery", "`alice`")
+    assert parsed.text("Reason for request") == "- Lost access to email address"
+    # An underlined line that is no section name stays text; a rule after a blank line
+    # is no heading.
+    assert parse_body("Hello there\n-----\n\nNot a form.\n\n---\n").form is None

@@ -397,7 +397,7 @@ def test_serve_refuses_a_newer_journal_with_one_line_and_exit_2(tmp_path: Path) 
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     assert (
-        f"recovery-bot: journal j.db has schema version {SCHEMA_VERSION + 1}; this "
+        f"recovery-bot serve: journal j.db has schema version {SCHEMA_VERSION + 1}; this "
         f"recovery-bot understands up to {SCHEMA_VERSION} (downgrade refused: run the newer "
         "version, or restore a backup made before the upgrade)"
     ) in out.stderr.splitlines()

@@ -254,6 +254,17 @@ LOST_2FA: list[tuple[str | None, str]] = [
 
 # The mailbox on file is unreachable: closed, expired domain, former employer, typo.
 LOST_EMAIL: list[tuple[str | None, str]] = [
+    # Addresses said to work are other ones (#8764, #8804).
+    (
+        "I have lost access to verified email address in previous company.\nI only have access "
+        "to alice@example.com now.",
+        "lost_email",
+    ),
+    (
+        "Alas, I'm not even sure what email that account is configured to send to, but on our "
+        "end, we've confirmed that a@example.com and b@example.com are working.",
+        "lost_email",
+    ),
     # A quoted form option is no statement (#8910); PyPI's "unrecognized device" check is
     # not a new phone.
     (
@@ -402,6 +413,13 @@ LOST_EMAIL: list[tuple[str | None, str]] = [
 
 # Both sides clearly lost.
 BOTH: list[tuple[str | None, str]] = [
+    # Asides in parentheses do not break the coordination; "don't have the old one" does
+    # not negate "old" (#10500).
+    (
+        "I've lost 2FA authentication (got a new phone and don't have the old one) and email "
+        "access (old university account that was deactivated).",
+        "both",
+    ),
     ("I have lost the email address and possibly also the 2FA app token.", "both"),
     ("I lost my phone and my email account is closed.", "both"),
     ("I lost access to both my email and my 2FA device.", "both"),
@@ -441,6 +459,20 @@ BOTH: list[tuple[str | None, str]] = [
 # Password/username only, deletion, compromise, third-party accounts, unverified e-mail, vague.
 UNCLEAR: list[tuple[str | None, str]] = [
     ("I forgot my password.", "unclear"),
+    # "log in to change my e-mail" is a purpose (#9079); back at the employer (#8989);
+    # "access to it" after "password" is the password (#11379).
+    ("Anyway, I can't login to change my email so I'm completely stuck.", "unclear"),
+    (
+        "I had access to the email address associated with my account, but I ended up leaving "
+        "the company (which is linked to the email) and have now returned.",
+        "unclear",
+    ),
+    (
+        "The email address associated with my account was never verified, so I cannot receive "
+        "password reset\nemails.\n2. Compromised password: My account password was compromised "
+        "and I no longer have access to it.",
+        "unclear",
+    ),
     # The device-confirmation mail never comes to a mailbox they still read: nothing is
     # lost (topic new_device), and never a 2FA loss (#10660, #10986, #8498, the issue's
     # "PyPI asks me to confirm a new device by e-mail").
@@ -598,6 +630,22 @@ UNCLEAR: list[tuple[str | None, str]] = [
 
 # A few precise non-English phrases; anything else non-English is unclear.
 OTHER_LANGUAGES: list[tuple[str | None, str]] = [
+    # The issue's phrasings: French "MFA" / "adresse mail", Chinese and Japanese (#9400,
+    # #9757).
+    ("J'ai perdu mon téléphone avec l'application MFA.", "lost_2fa"),
+    ("J'ai perdu mon téléphone et l'accès à mon adresse mail.", "both"),
+    (
+        "Nous n'avons plus les identifiants du compte (l'adresse mail n'étant pas opérationnelle)",
+        "lost_email",
+    ),
+    ("我的邮箱无法访问了，二次验证也丢了", "both"),
+    ("スマートフォンを紛失し、二段階認証ができません。", "lost_2fa"),
+    (
+        "我的ipad丢失了，recovery code存放在了iCloud里，"
+        "复制粘贴到pypi之后结果发现显示Recovery code "
+        "has been previously used。",
+        "lost_2fa",
+    ),
     ("Пожалуйста, помогите восстановить аккаунт.", "unclear"),
     ("请帮我恢复账号", "unclear"),
     ("我的手机丢了，无法使用身份验证器", "lost_2fa"),

@@ -79,9 +79,9 @@ async def test_sandbox_runs_until_sigterm_and_answers_the_printed_curl_line() ->
             assert [c["user"]["login"] for c in comments] == ["recovery-bot[bot]"]
             assert comments[0]["body"].startswith(marker_for("recovery-bot"))
             assert "there is no account `carol-devv` on pypi.org" in comments[0]["body"]
-            labels_url = check[4].replace("/comments", "/labels")
-            async with http.get(labels_url, headers=auth) as resp:
-                labels = [lbl["name"] for lbl in await resp.json()]
+            issue_url = check[4].removesuffix("/comments")
+            async with http.get(issue_url, headers=auth) as resp:
+                labels = [lbl["name"] for lbl in (await resp.json())["labels"]]
             assert labels == ["account-recovery", "needs more info", "username not found",
                               "lost 2fa"]
             # The same delivery again: the journal knows it.

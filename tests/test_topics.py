@@ -27,6 +27,13 @@ CODES_FAIL: list[tuple[str | None, bool]] = [
     ("I tried my backup codes with no luck", True),
     ("I have my recovery codes, but every one is rejected", True),
     ("恢复码无效", True),
+    ("リカバリーコードが無効です", True),
+    ("Mes codes de récupération ne fonctionnent pas.", True),
+    (
+        "我的ipad丢失了，recovery code存放在了iCloud里，"
+        "显示Recovery code has been previously used。",
+        True,
+    ),
     # "None of them work" after the sentence naming them (#9326); "recuperation code" (#12176).
     ("I DO have access to my email, 2FA AND recovery codes. None of them work.", True),
     ("I have recuperation code but somehow they are rejected/invalid when trying to connect", True),
@@ -67,6 +74,9 @@ HAVE_CODES: list[tuple[str, bool]] = [
     ("Even when I use recovery code or 2FA I need to confirm via email.", True),
     ("NOTE: I DO HAVE ACCESS to recovery-codes - but the form made me tick the box.", True),
     ("I lost my recovery codes and the new device e-mail never arrives.", False),
+    # French and Japanese (the issue): "codes de récupération", "リカバリーコード".
+    ("J'ai perdu mon téléphone. J'ai toujours mes codes de récupération.", True),
+    ("スマートフォンを紛失しました。リカバリーコードは持っています。", True),
     # The issue's phrasings: "I do have the password and recovery codes", "logging in
     # using recovery codes" (#9547, #8804, #11698, #9079).
     ("I **do** have the password and recovery codes.", True),
@@ -250,6 +260,69 @@ TOPICS: list[tuple[str | None, str | None, bool, tuple[str, ...]]] = [
         None,
         False,
         ("unverified_email",),
+    ),
+    # TestPyPI cited, not locked: a project or profile link, codes held for it, an aside
+    # (#4127, #6916, #2653); an issue link in the old repository counts as a repeat (#3588).
+    (
+        "I'm trying to release a library I deployed to https://test.pypi.org/project/songpro/",
+        None,
+        False,
+        (),
+    ),
+    (
+        "I thought I had recovery codes, but they appear to be for my testPyPi account instead.",
+        None,
+        False,
+        (),
+    ),
+    (
+        "I forgot to change it to my personal email, like I did with the testpypi account.",
+        None,
+        False,
+        (),
+    ),
+    (
+        "This is a continuing issue from: https://github.com/pypi/support/issues/3285",
+        None,
+        False,
+        ("refiling",),
+    ),
+    # Other languages: deletion, and Chinese own words beside PyPI's English message.
+    (
+        "Nous souhaiterions supprimer le compte suivant et les 4 packages associés.",
+        None,
+        False,
+        ("deletion", "non_english"),
+    ),
+    (
+        "我的ipad丢失了，recovery code存放在了iCloud里，"
+        "复制粘贴到pypi之后结果发现显示Recovery code has been previously used。",
+        None,
+        False,
+        ("non_english",),
+    ),
+    # Unverified, in the reporters' words (#7558, #8517); "they are not validated" about
+    # codes is not the address (#12176); a sibling issue is not a repeat (#10743).
+    (
+        "When I go to register, it says that the email is in use, and that the email address "
+        "needs to be verified. I can't verify because I can't register.",
+        None,
+        False,
+        ("unverified_email",),
+    ),
+    ("I registered with an email address you cannot verify.", None, False, ("unverified_email",)),
+    (
+        "I have recuperation code but they are rejected; an error message indicates they are "
+        "not validated.",
+        None,
+        False,
+        (),
+    ),
+    (
+        "This is for the same organisation than https://github.com/pypi/support/issues/10741",
+        None,
+        False,
+        (),
     ),
     ("", None, False, ()),
     (None, None, False, ()),

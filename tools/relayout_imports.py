@@ -20,6 +20,8 @@ from pathlib import Path
 #: Old flat module -> new module (the rename list of the 'structure' branch).
 MOVES = {
     "forms": "intake.forms",
+    "guards": "platform.guards",
+    "health": "platform.health",
     "username": "intake.username",
     "reason": "intake.reason",
     "answers": "intake.answers",
@@ -62,6 +64,23 @@ TO_APP = {"create_app", "compose_router", "parse_config", "load_config", "config
 
 _NAMES = "|".join(sorted(MOVES, key=len, reverse=True))
 _DOTTED = re.compile(rf"recovery_bot\.({_NAMES})\b(?!\.py)")
+#: Old flat modules whose name is now a package: "recovery_bot.digest.report" is the new
+#: layout already, and must not be rewritten again (keeps the rewrite idempotent).
+_PACKAGES = {"digest", "sla", "commands"}
+_NOW_PACKAGES = re.compile(
+    r"\.(?:"
+    + "|".join(sorted({n.split(".", 1)[1] for n in MOVES.values() if n.split(".")[0] in _PACKAGES}))
+    + r")\b"
+)
+
+
+def _dotted(m: re.Match[str]) -> str:
+    old = m.group(1)
+    if old in _PACKAGES and _NOW_PACKAGES.match(m.string, m.end()):
+        return m.group(0)
+    return "recovery_bot." + MOVES[old]
+
+
 _SLASHED = re.compile(rf"recovery_bot/({_NAMES})\.py\b")
 _FROM_PKG = re.compile(r"^(\s*)from recovery_bot import ([^(\n]+)$", re.M)
 _FROM_MOD = re.compile(
@@ -104,7 +123,7 @@ def _from_mod(mo: re.Match[str]) -> str:
 
 
 def rewrite(text: str, python: bool = True) -> str:
-    text = _DOTTED.sub(lambda m: "recovery_bot." + MOVES[m.group(1)], text)
+    text = _DOTTED.sub(_dotted, text)
     text = _SLASHED.sub(
         lambda m: "recovery_bot/" + MOVES[m.group(1)].replace(".", "/") + ".py", text
     )

@@ -178,7 +178,7 @@ async def _run(
         issue = await gh.get_issue(repo, number)
     except gidgethub.BadRequest as exc:
         if exc.status_code in _GONE:
-            return TriageOutcome("skipped", "issue is gone")
+            return TriageOutcome("gone", "issue is gone")
         raise
     now = _command_time(bot, comment, edited)
     outcome = handle_comment(

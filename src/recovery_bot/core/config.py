@@ -243,9 +243,18 @@ class GitHubConfig:
 
 @dataclass(frozen=True)
 class ServerConfig:
-    max_body_bytes: int = 5 * 1024 * 1024
+    # 2 MiB: the largest delivery GitHub can send for the events handled is an edited
+    # issue comment carrying three 65,536-character bodies (issue, comment, previous
+    # comment): 1.2 MB as JSON, 1.8 MB form-encoded, at worst (all CJK or control
+    # characters). A typical one is 3-20 KB.
+    max_body_bytes: int = 2 * 1024 * 1024
+    # Bodies being read before their signature is checked, all requests together;
+    # beyond it a request is answered 503 before its body is read.
+    max_unverified_bytes: int = 8 * 1024 * 1024
     workers: int = 8
-    retry_failed_after: timedelta = timedelta(minutes=5)
+    # The first retry of a failed delivery; each next one waits twice as long (with
+    # jitter, capped at 6 h), or longer when GitHub says so (Retry-After).
+    retry_failed_after: timedelta = timedelta(seconds=10)
     max_attempts: int = 20
 
 
@@ -388,10 +397,20 @@ def parse_config(
     s.only(*ServerConfig.__dataclass_fields__)
     server = ServerConfig(
         max_body_bytes=s.int("max_body_bytes", sd.max_body_bytes, min=1024, max=25 * 1024 * 1024),
+        max_unverified_bytes=s.int(
+            "max_unverified_bytes", sd.max_unverified_bytes, min=1024, max=1024**3
+        ),
         workers=s.int("workers", sd.workers, min=1, max=64),
         retry_failed_after=s.duration("retry_failed_after", sd.retry_failed_after),
         max_attempts=s.int("max_attempts", sd.max_attempts, min=1),
     )
+
+    if server.max_unverified_bytes < server.max_body_bytes:
+        raise s.error(
+            "max_unverified_bytes",
+            f"must be at least max_body_bytes ({server.max_body_bytes}), or a delivery of "
+            "that size could never be read",
+        )
 
     cfg = AppConfig(
         path=file,

@@ -855,10 +855,31 @@ def parse_body(body: str | None) -> ParsedForm:
     return _parse(body)
 
 
+# A setext heading: a line of text underlined with = or - (``PyPI Username\n-----``).
+_SETEXT_RE = re.compile(r"^([^\n#>*_`\-\s][^\n]{0,80})\n(?:=+|-{3,})[ \t]*$", re.M)
+
+
+def _setext_to_atx(body: str, reg: _Registry) -> str:
+    """Rewrite setext headings that name a known section as ``##`` headings.
+
+    Some 2021 bodies were typed by hand with underlined headings (#852); GitHub renders
+    them as headings, so the parser reads them as such. Only known section names are
+    rewritten: any other underlined line stays text, and a ``---`` rule after a blank
+    line is no heading at all."""
+
+    def swap(m: re.Match[str]) -> str:
+        text = m.group(1)
+        return f"## {text}" if normalize_heading(text) in reg.known else m.group(0)
+
+    return _SETEXT_RE.sub(swap, body)
+
+
 def _parse(body: str) -> ParsedForm:
     reg = _registry()
     if "\r" in body:
         body = body.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n--" in body or "\n==" in body:
+        body = _setext_to_atx(body, reg)
     sections, comments, preamble = _scan(body, reg)
     if not sections:
         return _EMPTY

@@ -62,11 +62,16 @@ ReasonClass = Literal["lost_email", "lost_2fa", "both", "unclear"]
 
 # Topics. A lost DEVICE (phone, tablet...) is reported as lost 2FA; an "ok" statement
 # about a device ("I have a new phone") says nothing about 2FA and is ignored.
-EMAIL, TFA, DEVICE = "email", "2fa", "device"
-_ALL = frozenset({EMAIL, TFA, DEVICE})
-_E = frozenset({EMAIL})
+# A literal address (ADDR) counts as the e-mail for a loss ("alice@x.com no longer
+# works") but not for an "ok": the addresses people say work are usually other ones ("we
+# confirmed that a@x and b@y are working", "I only have access to c@z now").
+EMAIL, TFA, DEVICE, ADDR = "email", "2fa", "device", "addr"
+_ALL = frozenset({EMAIL, TFA, DEVICE, ADDR})
+_E = frozenset({EMAIL, ADDR})
 _TD = frozenset({TFA, DEVICE})
 _D = frozenset({DEVICE})
+
+_SIDE = {EMAIL: EMAIL, ADDR: EMAIL, TFA: TFA, DEVICE: TFA}
 
 # Reasons longer than this are cut: the first 20k characters always say what happened.
 _MAX_CHARS = 20_000
@@ -141,6 +146,9 @@ _RULES: tuple[_Rule, ...] = (
           r"new\s+(?:devices?|log\s?ins?|browsers?)\s+(?:verification|confirmation|check|"
           r"e-?mails?|links?)"),
     _Rule("skip", r"(?:without|with\s+no)\s+(?:any\s+)?(?:issues?|problems?|trouble|delay)"),
+    # "(freshly reset)" after a password; "I only have access to <new address> now".
+    _Rule("skip", r"(?:freshly|just|newly|recently)\s+reset|"
+          r"only\s+(?:have|has)\s+(?:access\s+to)?"),
     # PyPI has no SMS 2FA: a phone *number* is not the authenticator.
     _Rule("block", r"(?:phone|mobile|cell|telephone)\s+numbers?"),
     # --- Somebody else's account: an ownership question, never a recovery -------------
@@ -210,7 +218,11 @@ _RULES: tuple[_Rule, ...] = (
           r"no\s+way\s+to|impossible\s+to|won't\s+let\s+me|no\s+longer\s+able\s+to|"
           r"can\s+no\s+longer)\s+(?:\w+\s+){0,2}?(?:access|log\s*in(?:to)?|login|sign\s*in(?:to)?|"
           r"get\s+(?:in|into|to)|open|use|reach|recover|retrieve|read|check|generate|"
-          r"get\s+(?:the\s+)?(?:codes?|otp)|find|receive|get)", negatable=False),
+          r"get\s+(?:the\s+)?(?:codes?|otp)|find|receive|get)"
+          # "I can't log in to change my e-mail": the address is the purpose, not the loss.
+          r"(?:\s+(?:in\s+)?(?:order\s+)?to\s+(?:change|update|edit|fix|replace)\s+(?:my|the)\s+"
+          r"(?:primary\s+|registered\s+|account\s+)?(?:e-?mail|address)(?:\s+address)?)?",
+          negatable=False),
     _Rule("loss", r"no\s+longer\s+(?:receive|get)|(?:don't|do\s+not)\s+(?:receive|get)\s+"
           r"(?:\w+\s+){0,3}?anymore", allowed=_E, negatable=False),
     _Rule("loss", r"(?:no|without|lost)\s+(?:longer\s+)?(?:have\s+)?(?:any\s+)?access(?:\s+to)?|"
@@ -242,6 +254,10 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:fine|ok|okay|perfectly|well)|still\s+works?",
           prefer="before"),
     _Rule("ok", r"no\s+(?:problems?|issues?)\s+with"),
+    # "... left the company and have now returned": the work address is theirs again.
+    _Rule("ok", r"(?:have|has|'ve)\s+(?:now\s+|since\s+)?(?:returned|rejoined|come\s+back)"
+          r"(?!\s+(?:the|my|it|a|an|our|their|them)\b)", allowed=_E, implied=EMAIL,
+          negatable=False, prefer="before", pronoun=False),
     # "I never set up 2FA", "a 2FA code that I never set up": nothing of a 2FA device to
     # lose (weighs against a prompt for a code).
     _Rule("ok", r"never\s+(?:set\s*up|enabled|activated|had|turned\s+on|configured)\s+"
@@ -253,7 +269,7 @@ _RULES: tuple[_Rule, ...] = (
           pronoun=False),
     # --- Topics -------------------------------------------------------------------------
     _Rule("topic", r"(?:2fa|tfa|mfa|2-fa|2\s?fa)(?:\s+(?:app|device|codes?|token|key|"
-          r"authenticator|application))?|two[-\s]?factor(?:\s+auth\w*)?(?:\s+(?:app|device|"
+          r"authenticator|application|authentication))?|two[-\s]?factor(?:\s+auth\w*)?(?:\s+(?:app|device|"
           r"codes?))?|2[-\s]factor(?:\s+auth\w*)?|multi[-\s]?factor(?:\s+auth\w*)?|"
           r"second\s+factor|two[-\s]step(?:\s+verification)?|totp|h?otp|one[-\s]time\s+"
           r"(?:passwords?|codes?|passcodes?|pins?)|authenti(?:fi)?cat(?:or|ion)\s+(?:app|"
@@ -265,8 +281,9 @@ _RULES: tuple[_Rule, ...] = (
           r"(?:security|auth|totp|otp|mfa)\s+codes?|tokens?|"
           r"(?:verification|authentication)\s+codes?",
           topic=TFA),
+    _Rule("topic", r"emailaddr", topic=ADDR),
     _Rule("topic", r"e-?mail(?:\s+(?:address(?:es)?|account|inbox|box|provider|server|"
-          r"domain|service))?|emailaddr|mail\s?box(?:es)?|inbox|mail(?:\s+(?:account|address|"
+          r"domain|service))?|mail\s?box(?:es)?|inbox|mail(?:\s+(?:account|address|"
           r"server|provider|service))?|(?:the\s+)?address|domain(?:\s+name)?s?|gmail|"
           r"(?:google|microsoft|apple|yahoo|outlook|proton|zoho)\s+accounts?|"
           r"googlemail|outlook|hotmail|yahoo|protonmail|icloud|aol|gmx|yandex|"
@@ -277,8 +294,9 @@ _RULES: tuple[_Rule, ...] = (
           topic=DEVICE),
     # --- Loss cues ---------------------------------------------------------------------
     # "my old work e-mail", "the authenticator on my previous phone".
+    # An adjective: "I don't have the old one" does not make "old" an "ok".
     _Rule("loss", r"old|former|previous|ex|outdated|obsolete", window=3, both_sides=False,
-          pronoun=False),
+          pronoun=False, negatable=False),
     _Rule("loss", r"lost(?:\s+access(?:\s+to)?)?|lose|losing|loss\s+of|misplaced|missing|"
           r"can't\s+find|cannot\s+find|perdi|perdí|perdeu|perdido|perdida"),
     _Rule("loss", r"stolen|stole|theft|robbed|pickpocketed|roubad[oa]|roubaram|robad[oa]|"
@@ -292,8 +310,9 @@ _RULES: tuple[_Rule, ...] = (
     # "I forgot my e-mail address", "the associated address is unknown": the reporter
     # cannot say where the reset mail would go, so it cannot reach them.
     _Rule("loss", r"forg[oe]t+(?:en)?|(?:don't|do\s+not|can't|cannot|can\s+not)\s+"
-          r"(?:remember|recall|know)(?:\s+(?:which|what))?",
-          allowed=_E, window=4, negatable=False, both_sides=False, pronoun=False),
+          r"(?:remember|recall|know)(?:\s+(?:which|what))?|(?:not|n't)\s+(?:even\s+)?sure\s+"
+          r"(?:which|what)|no\s+idea\s+(?:which|what)",
+          allowed=_E, window=6, negatable=False, both_sides=False, pronoun=False),
     _Rule("loss", r"unknown", allowed=_E, prefer="before", window=3, negatable=False,
           both_sides=False, pronoun=False),
     _Rule("loss", r"expired|expire|expiring|lapsed|lapse|not\s+renew\w*|didn't\s+renew\w*|"
@@ -329,7 +348,8 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("topic", r"二次验证|双重验证|双因素|双因子|两步验证|二步验证|两因素|身份验证器|"
           r"验证器|二段階認証|2段階認証|二要素認証|認証アプリ|2단계\s?인증|이중\s?인증|"
           r"인증\s?앱", topic=TFA, cjk=True),
-    _Rule("topic", r"手机|手機|携帯|スマホ|휴대폰|핸드폰|스마트폰", topic=DEVICE, cjk=True),
+    _Rule("topic", r"手机|手機|携帯|スマホ|スマートフォン|휴대폰|핸드폰|스마트폰|平板|"
+          r"(?<=[^\x00-\x7f])(?:ipad|iphone|android)", topic=DEVICE, cjk=True),
     _Rule("loss", r"无法|不能|没法|没有办法|不再|丢失|丢了|弄丢|遗失|丢|被盗|坏了|损坏|"
           r"过期|停用|注销|换了|更换|登录不了|收不到|没有了|不见了|紛失|なくし|無くし|失くし|盗まれ|"
           r"壊れ|使えな|アクセスできな|ログインできな|機種変更|분실|잃어버|고장|접근할\s?수\s?없|"
@@ -344,6 +364,19 @@ _RULES: tuple[_Rule, ...] = (
           negatable=False),
     _Rule("topic", r"autenticador\w*|autentica[cç][aã]o\s+de\s+dois\s+fatores|dois\s+fatores|"
           r"doble\s+factor|dos\s+factores|dos\s+pasos", topic=TFA),
+    # French ("codes de récupération", "double authentification", "l'adresse mail n'étant
+    # pas opérationnelle").
+    _Rule("block", r"codes?\s+de\s+(?:r[ée]cup[ée]ration|secours)"),
+    _Rule("topic", r"double\s+authentification|authentification\s+(?:[àa]\s+)?(?:deux|2)\s+"
+          r"facteurs|a2f|application\s+d'authentification|authentificateur", topic=TFA),
+    _Rule("topic", r"(?:l')?adresse\s+(?:e-?)?mail|(?:l')?adresse\s+[ée]lectronique|courriel|"
+          r"bo[iî]te\s+(?:e-?)?mail|messagerie", topic=EMAIL),
+    _Rule("topic", r"t[ée]l[ée]phone|portable", topic=DEVICE),
+    _Rule("loss", r"(?:j'ai\s+|nous\s+avons\s+|avons\s+|ai\s+)?perdu|vol[ée]|cass[ée]|"
+          r"(?:n'ai|n'avons|n'a|n'est|ne\s+suis|ne\s+sommes)\s+plus(?:\s+acc[eè]s\s+[àa])?|"
+          r"(?:n'[ée]tant|n'est|ne\s+sont)\s+(?:pas|plus)\s+(?:op[ée]rationnel\w*|"
+          r"accessible\w*|valide\w*|actif\w*)|ne\s+fonctionne\s+plus|impossible\s+d'acc[ée]der",
+          negatable=False),
     # "no authenticator", "without my phone": a loss of what directly follows, and a
     # negator for a cue right after it ("no" before "access" is handled above).
     _Rule("negloss", r"no|without|sem|sin", window=2, both_sides=False, pronoun=False),
@@ -531,6 +564,10 @@ _QUOTED_BOX = re.compile(
     r"(?:that\s+)?i\s+(?:have\s+)?(?:lost|never\s+generated|don't\s+have|do\s+not\s+have)"
     r"(?:\s+or\s+have\s+lost(?:\s+access\s+to)?)?"
 )
+_CJK_LATIN_SEAM = re.compile(
+    r"(?<=[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef])(?=[a-z0-9])|"
+    r"(?<=[a-z0-9])(?=[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef])"
+)
 _SPACES = re.compile(r"[^\S\n\r]+")
 _NO_RESPONSE = re.compile(r"_no response_", re.I)
 _URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
@@ -543,8 +580,12 @@ _SENTENCE_SPLIT = re.compile(r"[.!?;]+(?=\s|$)|[\n\r。！？；，、]+")
 _CONNECT_RE = re.compile(
     r"(?:[\s,/&+]|\b(?:and|or|nor|as\s+well\s+as|plus|also|both|either|neither|my|the|"
     r"possibly|probably|maybe|perhaps|"
-    r"our|its|their|to|access|even|along\s+with|together\s+with|with)\b|[和与及跟也]|以及|还有)*$"
+    r"our|its|their|to|access|even|along\s+with|together\s+with|with|"
+    # French: "mon téléphone et l'accès à mon adresse mail".
+    r"et|ou|mon|ma|mes|le|la|les|aussi)\b|l'acc[eè]s\s+[àa]|l'|[和与及跟也]|以及|还有)*$"
 )
+_HEDGE = re.compile(r"\b(?:may|might|maybe|perhaps|probably|possibly)\b")
+_PAREN = re.compile(r"\([^()]{0,120}\)")
 # "locked out of my account due to 2FA": the cause after a blocking object still counts.
 _CAUSE_RE = re.compile(
     r"^\s*(?:,\s*)?(?:due\s+to|because\s+of|thanks\s+to|owing\s+to|because|as)\s+"
@@ -566,14 +607,35 @@ class _Tally:
     ok: int = 0
 
 
+# The public functions are called one after another on the same reason text (gather_facts
+# asks for the reason, the codes, the topics): the last text prepared and classified is
+# kept, one entry each. A tuple swap is atomic, so threads at worst recompute.
+_LAST_PREPARED: tuple[str, str] = ("", "")
+_LAST_CLASSIFIED: tuple[str, ReasonClass] = ("", "unclear")
+
+
 def _prepare(text: str) -> str:
     """Lower-case, straight apostrophes, no HTML comments, URLs or addresses as words."""
+    global _LAST_PREPARED
+    last = _LAST_PREPARED
+    if last[0] == text and text:
+        return last[1]
+    t = _prepare_uncached(text)
+    _LAST_PREPARED = (text, t)
+    return t
+
+
+def _prepare_uncached(text: str) -> str:
     t = text[:_MAX_CHARS]
     if "<!--" in t:
         t = _HTML_COMMENT.sub(" ", t)
     t = t.replace("’", "'").replace("‘", "'").replace("`", " ").replace("*", " ").lower()
     if "box" in t or "option" in t:
         t = _QUOTED_BOX.sub(" box about ", t)
+    if not t.isascii():
+        # "显示recovery code has been used": Latin words glued to CJK text get their word
+        # boundaries back.
+        t = _CJK_LATIN_SEAM.sub(" ", t)
     t = _SPACES.sub(" ", t)  # one kind of space: see _prefixes
     if "_no response_" in t:
         t = _NO_RESPONSE.sub(" ", t)
@@ -635,7 +697,7 @@ def classify_reason(text: str | None) -> ReasonClass:
         found = _classify(text)
         if (
             found == "unclear"
-            and "code" in text.lower()
+            and ("code" in text.lower() or not text.isascii())
             and says_recovery_codes_fail(text)
             and not _new_device_blocked(_prepare(text))
         ):
@@ -649,6 +711,16 @@ def classify_reason(text: str | None) -> ReasonClass:
 
 
 def _classify(text: str) -> ReasonClass:
+    global _LAST_CLASSIFIED
+    last = _LAST_CLASSIFIED
+    if last[0] == text and text:
+        return last[1]
+    found = _classify_uncached(text)
+    _LAST_CLASSIFIED = (text, found)
+    return found
+
+
+def _classify_uncached(text: str) -> ReasonClass:
     if "```" in text:
         # A fenced block is pasted output (PyPI's own notices, logs), not the reporter's
         # words: "you can trust new devices ... by using a security device as your 2FA
@@ -669,7 +741,7 @@ def _classify(text: str) -> ReasonClass:
         negs = [it for it in items if it.rule.kind in ("neg", "negloss")]
         neg_ends = [it.end for it in negs]
         seen_topic = last_topic  # the latest topic before the current cue
-        if any(tp.rule.topic == EMAIL for tp in topics):
+        if any(tp.rule.topic in _E for tp in topics):
             email_mentioned = True
         if (
             topics
@@ -682,7 +754,7 @@ def _classify(text: str) -> ReasonClass:
             for tp in topics:
                 if tp.start > first_block:
                     break
-                tally[TFA if tp.rule.topic == DEVICE else tp.rule.topic or EMAIL].strong += 1
+                tally[_SIDE.get(tp.rule.topic or EMAIL, EMAIL)].strong += 1
         last_noun_codes = False
         for cue in items:
             kind = cue.rule.kind
@@ -690,11 +762,12 @@ def _classify(text: str) -> ReasonClass:
                 seen_topic = cue.rule.topic
                 last_noun_codes = False
                 continue
-            if (kind == "block" or cue.rule.implied == TFA) and "code" in clause[
-                cue.start : cue.end
-            ]:
-                # "I lost my recovery codes but I still have them": "them" is the codes,
-                # not the e-mail named before.
+            if kind == "block" or (
+                cue.rule.implied == TFA and "code" in clause[cue.start : cue.end]
+            ):
+                # A pronoun after another noun is about that noun: "I lost my recovery
+                # codes but I still have them", "my password was compromised and I no
+                # longer have access to it" are not about the e-mail named before.
                 seen_topic, last_noun_codes = None, True
             if kind == "negloss":
                 kind = "loss"
@@ -706,11 +779,12 @@ def _classify(text: str) -> ReasonClass:
             if not targets:
                 targets = _fallback(clause, cue, kinds, seen_topic)
             for topic in targets:
-                side = TFA if topic == DEVICE else topic
+                side = _SIDE[topic]
                 if polarity == "ok":
-                    if topic != DEVICE:
+                    if topic != DEVICE and topic != ADDR:
                         tally[side].ok += 1
-                elif cue.rule.weak and not negated:
+                elif (cue.rule.weak and not negated) or _HEDGE.search(clause, 0, cue.start):
+                    # "It may go to an e-mail account I lost access to": a guess.
                     tally[side].weak += 1
                 else:
                     tally[side].strong += 1
@@ -823,7 +897,21 @@ def _attach(
     while 0 <= j < len(topics) and len(found) < 4:
         nxt = topics[j]
         lo, hi = (prev.end, nxt.start) if step == 1 else (nxt.end, prev.start)
-        if lo > hi or hi - lo > 40 or not _CONNECT_RE.match(clause, lo, hi):
+        if step == 1 and "(" in clause[lo:hi]:
+            # "lost 2FA (got a new phone and ...) and email access": the aside, and any
+            # topic inside it, is skipped.
+            close = clause.find(")", lo)
+            if close > 0 and ")" not in clause[lo:hi]:
+                while j < len(topics) and topics[j].start < close:
+                    j += 1
+                if j >= len(topics):
+                    break
+                nxt = topics[j]
+                hi = nxt.start
+        between = clause[lo:hi]
+        if "(" in between:
+            between = _PAREN.sub(" ", between)
+        if lo > hi or len(between) > 40 or not _CONNECT_RE.match(between):
             break
         if nxt.rule.topic in rule.allowed:
             found.append(nxt.rule.topic or "")
@@ -870,7 +958,7 @@ def _fallback(clause: str, cue: _Item, kinds: set[str | None], previous: str | N
             # Typos: only when the clause is not about the username or the password.
             if kinds or _TYPO_UNLESS.search(clause):
                 return []
-        elif rule.allowed == _E and kinds - {EMAIL}:
+        elif rule.allowed == _E and kinds - _E:
             return []  # "the phone was returned when I left the company"
         return [rule.implied]
     return []
@@ -929,6 +1017,12 @@ _HAVE_CODES_LOOSE = _code_patterns(_CODES_LOOSE)
 _HAVE_CODES_ZH = re.compile(
     r"(?:还|仍然|仍|都)?(?<![没沒])有(?:[^，。！？\s没沒]{0,6})?(?:恢复码|恢復碼|恢复代码|备用码|备份码)"
     r"|(?:恢复码|恢復碼|备用码)(?:还在|都在)"
+    # Japanese: "リカバリーコードは持っています" (I have the recovery codes).
+    r"|(?:リカバリーコード|リカバリコード|復旧コード|回復コード)(?:は|を|も)?(?:まだ)?"
+    r"(?:持って|保存して|手元に|あります)"
+    # French: "j'ai (toujours) mes codes de récupération".
+    r"|(?:j'ai|nous\s+avons|ai|avons)\s+(?:toujours\s+|encore\s+|bien\s+)?(?:acc[eè]s\s+[àa]\s+)?"
+    r"(?:mes|les|nos)\s+codes?\s+de\s+(?:r[ée]cup[ée]ration|secours)"
 )
 # Before the match, in the same clause: negation, condition, wish.
 _CODES_NEG_BEFORE = re.compile(
@@ -993,19 +1087,21 @@ def mentions_having_recovery_codes(text: str | None) -> bool:
         return False  # exclusive: codes that do not work are not usable codes
     try:
         t = _prepare(text)
-        if "恢复码" in t or "恢復碼" in t or "备用码" in t or "备份码" in t:
+        if not t.isascii() or "codes de" in t:
             if _HAVE_CODES_ZH.search(t):
                 return True
         if "code" not in t:
             return False
-        for sentence in _FAIL_SENTENCES.split(t):
-            if "code" in sentence:
+        device_check = "recogni" in t or "device" in t or "confirm" in t or "verif" in t
+        but_have = " them" in t and ("but" in t or "however" in t)
+        for sentence in _FAIL_SENTENCES.split(t) if device_check or but_have else ():
+            if device_check and "code" in sentence:
                 m = _CODES_THEN_DEVICE_CHECK.search(sentence)
                 if m is not None and not _CODES_LOST_BEFORE.search(
                     sentence, max(0, m.start() - 40), m.start()
                 ):
                     return True
-            if "but" in sentence or "however" in sentence:
+            if but_have and ("but" in sentence or "however" in sentence):
                 m = _CODES_BUT_HAVE.search(sentence)
                 if m is not None and not _CODES_LOST_BEFORE.search(
                     sentence, max(0, m.start() - 40), m.start()
@@ -1093,7 +1189,12 @@ _CODES_FAIL = re.compile(
     rf"|\binvalid\s+(?:\w+\s+)?(?:recovery|backup)[\s-]codes?"
     r"|\b(?:you|user)\s+(?:have\s+not|haven't|has\s+not|hasn't|did\s+not|didn't|never)\s+"
     r"(?:\w+\s+)?generated\s+(?:any\s+)?(?:account\s+)?recovery\s+codes?"
-    r"|\b(?:recovery|backup)\s+codes?\s+(?:has|have)\s+(?:already\s+)?been\s+used"
+    r"|\b(?:recovery|backup)\s+codes?\s+(?:has|have)\s+(?:already\s+|previously\s+)?been\s+"
+    r"(?:already\s+|previously\s+)?used"
+    # French: "les codes de récupération ne fonctionnent pas / sont invalides".
+    r"|\bcodes?\s+de\s+(?:r[ée]cup[ée]ration|secours)\s+(?:\w+\s+){0,3}?(?:ne\s+(?:\w+\s+)?"
+    r"(?:fonctionne\w*|marche\w*)|(?:sont|est)\s+(?:invalide|refus[ée]|rejet[ée])\w*|"
+    r"d[ée]j[àa]\s+utilis[ée]\w*)"
     # "I tried (using) my recovery codes, (but) with no success / all come back as
     # invalid", 'when I press "Login with recovery code" I get this error'.
     r"|\b(?:tried|try|trying|use|using|used|enter\w*|log\s?in\s+with|sign\s?in\s+with|"
@@ -1114,6 +1215,12 @@ _CODES_FAIL_ZH = re.compile(
 )
 
 
+_RECOVERY_WORD = re.compile(r"recovery|backup|r[ée]cup[ée]ration|secours")
+
+
+_LAST_FAIL: tuple[str, bool] = ("", False)
+
+
 def says_recovery_codes_fail(text: str | None) -> bool:
     """True when the reporter says their recovery codes do not work.
 
@@ -1123,15 +1230,25 @@ def says_recovery_codes_fail(text: str | None) -> bool:
     work") are not reports. Codes of the authenticator itself (TOTP, 2FA codes) are the
     2FA, not recovery codes.
     """
+    global _LAST_FAIL
     if not isinstance(text, str) or not text:
         return False
+    last = _LAST_FAIL
+    if last[0] == text:
+        return last[1]  # gather_facts asks, then mentions_having_recovery_codes asks again
+    found = _says_codes_fail(text)
+    _LAST_FAIL = (text, found)
+    return found
+
+
+def _says_codes_fail(text: str) -> bool:
     try:
         t = _prepare(text)
         if not t.isascii() and _CODES_FAIL_ZH.search(t):
             return True
         if "code" not in t:
             return False
-        loose = "recovery" in t or "backup" in t or "recuperation" in t
+        loose = _RECOVERY_WORD.search(t) is not None
         previous = ""
         for sentence in _FAIL_SENTENCES.split(t):
             before, previous = previous, sentence
@@ -1141,7 +1258,7 @@ def says_recovery_codes_fail(text: str | None) -> bool:
                 continue
             for m in _CODES_FAIL.finditer(sentence):
                 named = m.group(0)
-                if not loose and "recovery" not in named and "backup" not in named:
+                if not loose and _RECOVERY_WORD.search(named) is None:
                     continue
                 if "code" not in named and "code" not in sentence[: m.start()]:
                     # "they don't work" needs the codes earlier in the sentence; "None of
@@ -1165,10 +1282,15 @@ Topic = Literal[
     "non_english",
 ]  # fmt: skip
 
-_TOPIC_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
+# Each row: topic, substrings of which one must be in the text for the pattern to be
+# tried (a C-speed ``in`` instead of an alternation tried at every word), pattern.
+_TOPIC_RES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     # Hijacked, taken over, suspended or frozen by PyPI ("account suspended / out of
     # compliance" notices). A stolen *phone* is a lost device, not a compromise.
-    ("compromised", re.compile(
+    ("compromised",
+     ("hack", "hijack", "compromis", "taken over", "takeover", "take over", "unauthori",
+      "compliance", "suspen", "frozen", "stolen", "someone", "malicious", "attacker"),
+     re.compile(
         r"\b(?:hack(?:ed|er|ers)|hijack\w*|compromised|taken\s+over|take\s?over|"
         r"unauthori[sz]ed\s+(?:access|log\s?ins?|sign[- ]?ins?|changes?|uploads?|releases?)|"
         r"out\s+of\s+compliance|(?:account|profile)\s+(?:\w+\s+){0,3}?(?:suspended|frozen|"
@@ -1177,7 +1299,9 @@ _TOPIC_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"gained|took|stole|is\s+using|uploaded|published)|malicious\s+(?:release|upload|"
         r"version|package|code|actor)|attackers?)\b")),
     # The account (not a project) should go away.
-    ("deletion", re.compile(
+    ("deletion",
+     ("delet", "remov", "clos", "terminat", "eras", "get rid"),
+     re.compile(
         r"\b(?:delet\w*|remov\w*|clos(?:e|ing)|terminat\w*|eras\w*|get\s+rid\s+of)\s+"
         r"(?:of\s+)?(?:(?:my|the|this|that|our|both|these|those|it|an?)\s+)?"
         r"(?:(?:old|pypi|test\s?pypi|user|personal|unused|duplicate|second|other|former|entire|"
@@ -1186,8 +1310,21 @@ _TOPIC_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\baccount\s+(?:deletion|removal|closure)\b|"
         r"\b(?:want|like|wish|need|ask)\s+(?:\w+\s+){0,3}?(?:it|them|the\s+account)\s+"
         r"(?:to\s+be\s+)?(?:deleted|removed)\b")),
+    # French, Spanish, Portuguese, German, Chinese, Japanese.
+    ("deletion",
+     ("suppr", "elimin", "borrar", "exclu", "apagar", "deletar", "schen", "删除", "注销",
+      "刪除", "註銷", "削除"),
+     re.compile(
+        r"\b(?:supprimer|suppression\s+d[eu])\s+(?:le\s+|mon\s+|notre\s+|ce\s+)?compte|"
+        r"\b(?:eliminar|borrar|excluir|apagar|deletar)\s+(?:mi\s+|la\s+|minha\s+|a\s+)?"
+        r"(?:cuenta|conta)|\b(?:konto|account)\s+(?:\w+\s+)?l[öo]schen|"
+        r"(?:删除|注销|刪除|註銷)(?:我的)?(?:账号|账户|帳號|帳戶)|アカウント(?:を)?削除")),
     # The address on the account was never verified.
-    ("unverified_email", re.compile(
+    ("unverified_email",
+     ("verif", "confirm", "validat", "activat", "authenticated", "finali", "complet", "finish"),
+     re.compile(
+        r"\bneeds?\s+to\s+be\s+(?:verified|confirmed)|\b(?:can't|cannot|can\s+not|unable\s+to)\s+"
+        r"verify\b|"
         r"\bunverified\b|\b(?:not|never|wasn't|isn't|hasn't|haven't)\s+(?:been\s+|yet\s+)?"
         r"(?:verified|confirmed|validated|activated|authenticated)|\bno\s+verified\s+"
         r"(?:\w+\s+)?(?:e-?mail|address)|\b(?:didn't|did\s+not|never)\s+verif(?:y|ied)\s+"
@@ -1197,21 +1334,38 @@ _TOPIC_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(?:verify|confirm|validate)\s+(?:my|the|this|that)\s+(?:e-?mail|address|account)"
         r"(?!\s+(?:and|before))")),
     # Weaker: a sign-up verification mail that never came (unless it is the device mail).
-    ("unverified_email?", re.compile(
+    ("unverified_email?", ("verification", "activation"), re.compile(
         r"\b(?:verification|activation)\s+(?:e-?mail|mail|link)\s+(?:\w+\s+){0,3}?"
         r"(?:never|not|didn't|did\s+not|no)\b")),
-    # A repeat of an earlier request.
-    ("refiling", re.compile(
-        r"(?<![\w&/])#\d{3,6}\b|github\.com/pypa?/(?:pypi-)?support/issues/\d+|"
+    # A repeat of an earlier request: an issue number or link ...
+    ("refiling", ("#", "/issues/"), re.compile(
+        r"(?<![\w&/])#\d{3,6}\b|github\.com/(?:pypi|pypa)/(?:pypi-)?support/issues/\d+")),
+    # ... or words saying so.
+    ("refiling", ("previous", "earlier", "prior", "original", "old ", "last ", "first ",
+                  "other ", "former", "closed"),
+     re.compile(
         r"\b(?:previous|earlier|prior|original|old|last|first|other|former)\s+"
         r"(?:issue|request|ticket|recovery\s+request|account\s+recovery\s+request)s?\b|"
+        r"\b(?:issue|request|ticket)\s+(?:\w+\s+){0,3}?(?:was|got|has\s+been|had\s+been)\s+"
+        r"(?:\w+\s+)?closed")),
+    ("refiling", ("again", "anew", "second time", "reopen", "re-open", "refil", "re-fil",
+                  "resubmit", "re-submit", "repost", "re-post", "already"),
+     re.compile(
         r"\bre-?(?:open\w*|fil\w*|submit\w*|post\w*)\b|\bresubmit\w*|"
         r"\b(?:submit\w*|fil(?:e|ed|ing)|open(?:ed|ing)?|creat\w*|post\w*|request\w*|"
         r"asking)\s+(?:\w+\s+){0,3}?(?:again|a\s+second\s+time|anew)\b|"
-        r"\b(?:issue|request|ticket)\s+(?:\w+\s+){0,3}?(?:was|got|has\s+been|had\s+been)\s+"
-        r"(?:\w+\s+)?closed|\balready\s+(?:opened|filed|submitted|created|made)\s+"
+        r"\balready\s+(?:opened|filed|submitted|created|made)\s+"
         r"(?:an?\s+|one\s+)?(?:issue|request|ticket)")),
 )  # fmt: skip
+# The key substrings of each row as one literal alternation (one C-level scan).
+_TOPIC_ROWS = tuple((name, name.rstrip("?"), keys, pattern) for name, keys, pattern in _TOPIC_RES)
+# Every key at once: most reasons have none, and one scan says so.
+_ANY_TOPIC_KEY = re.compile(
+    "|".join(
+        re.escape(k)
+        for k in sorted({k for _, keys, _ in _TOPIC_RES for k in keys}, key=len, reverse=True)
+    )
+)
 _TESTPYPI_RE = re.compile(r"\btest[\s.-]?py\s?pi\b|\btest\.pypi\.org")
 # TestPyPI named only beside a locked pypi.org account ("codes for TestPyPI but not
 # PyPI", "no access to my account at pypi.org", "log into production").
@@ -1266,10 +1420,36 @@ def _new_device_blocked(t: str) -> bool:
     return _ND_BLOCKED.search(t) is not None or _ND_RECEIVED.search(t) is None
 
 
+_NOT_ADDRESS_SUBJECT = re.compile(r"\b(?:codes?|they|them|tokens?|otp|totp|2fa|keys?)\b[^.!?\n]*$")
+_URL_ANY = re.compile(r"\b(?:https?://|www\.)\S+")
+# "... like I did with the TestPyPI account": a comparison, not the locked account.
+_TESTPYPI_ASIDE = re.compile(r"\b(?:like|as)\s+(?:i|we)\s+(?:did|have|had)\b|\binstead\b")
+
+
+def _names_testpypi_account(low: str) -> bool:
+    """The text says the locked account is on TestPyPI, not merely that TestPyPI exists.
+
+    Mentions that do not count: inside a link (a TestPyPI project or profile cited as
+    proof, #4127, #2653), in a sentence about recovery codes (codes held for TestPyPI,
+    #6916, #10310), or as an aside ("like I did with the TestPyPI account"); and none
+    count when the text says the pypi.org account is the locked one (#2127, #3523).
+    """
+    if _PROD_LOCKED.search(low):
+        return False
+    text = _URL_ANY.sub(" ", low) if ("://" in low or "www." in low) else low
+    for sentence in _FAIL_SENTENCES.split(text):
+        if _TESTPYPI_RE.search(sentence) is None:
+            continue
+        if "code" in sentence or _TESTPYPI_ASIDE.search(sentence):
+            continue
+        return True
+    return False
+
+
 # An earlier issue named as a separate, companion request is not a repeat of this one.
 _NOT_A_REPEAT = re.compile(
     r"\b(?:distinct|separate|partner|companion|sibling|parallel)\s+"
-    r"(?:\w+\s+)?(?:request|issue|ticket)"
+    r"(?:\w+\s+)?(?:request|issue|ticket)|\bsame\s+(?:organi[sz]ation|company|team|org)\b"
 )
 
 # Function words: English against the languages seen in pypi/support (French, Spanish,
@@ -1287,31 +1467,29 @@ _OTHER_WORDS = frozenset(
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
+_CJK_CHAR = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_OTHER_SCRIPT = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0590-\u06ff\u0900-\u0dff\u0e00-\u0e7f]")
+_LATIN_LETTER = re.compile(r"[a-z\u00c0-\u024f]")
+
+
 def _mostly_not_english(t: str) -> bool:
     """True when the (lower-cased) text is mostly another language.
 
-    Non-Latin letters (CJK, Cyrillic, Arabic...) are weighed per character against Latin
-    letters (a CJK character carries about a word); Latin-script text is judged by its
-    function words.
+    A CJK character carries about a word, so it weighs four Latin letters; Cyrillic,
+    Greek, Arabic... letters weigh one. Latin-script text is judged by its function
+    words. Own words in Chinese after a pasted English option line, or next to PyPI's
+    quoted English message, still count (#9757).
     """
-    latin = other = 0
-    for ch in t:
-        if ch.isalpha():
-            if ord(ch) < 0x250:
-                latin += 1
-            else:
-                other += 1
-    if other and other * 3 > latin:
-        return True
-    if not latin:
-        return False
-    en = fo = 0
-    for w in _WORD_RE.findall(t):
-        if w in _EN_WORDS:
-            en += 1
-        elif w in _OTHER_WORDS:
-            fo += 1
-    return fo >= 3 and fo > 2 * en
+    if not t.isascii():
+        latin = len(_LATIN_LETTER.findall(t))
+        weighted = 4 * len(_CJK_CHAR.findall(t)) + len(_OTHER_SCRIPT.findall(t))
+        if weighted > latin:
+            return True
+    if len(_OTHER_WORDS.intersection(t.split())) < 2:
+        return False  # the usual case, found without a regex
+    words = _WORD_RE.findall(t)
+    fo = sum(map(_OTHER_WORDS.__contains__, words))  # C-level loops
+    return fo >= 3 and fo > 2 * sum(map(_EN_WORDS.__contains__, words))
 
 
 def detect_topics(
@@ -1331,22 +1509,35 @@ def detect_topics(
     try:
         if test_pypi:
             found.add("testpypi")
-        if isinstance(title, str) and _TESTPYPI_RE.search(title.lower()):
+        if isinstance(title, str) and "test" in (tl := title.lower()) and _TESTPYPI_RE.search(tl):
             found.add("testpypi")
         if not isinstance(text, str) or not text.strip():
             return tuple(sorted(found))
         raw = text[:_MAX_CHARS]
         low = raw.lower().replace("’", "'")
-        if _TESTPYPI_RE.search(low) and not _PROD_LOCKED.search(low):
+        if "test" in low and _TESTPYPI_RE.search(low) and _names_testpypi_account(low):
             found.add("testpypi")
         t = _prepare(raw)
-        for name, pattern in _TOPIC_RES:
+        rows = _TOPIC_ROWS if _ANY_TOPIC_KEY.search(low) else ()
+        for name, topic, keyre, pattern in rows:
+            if topic in found:
+                continue
+            src = low if name == "refiling" else t
+            if not any(map(src.__contains__, keyre)):  # C-level substring tests
+                continue
             if name == "refiling":
                 hit = pattern.search(low)  # before URLs become "link"
                 if hit is not None and _NOT_A_REPEAT.search(low):
                     hit = None
             elif name == "compromised":
                 hit = pattern.search(_BREACHED_PASSWORD.sub(" ", t) if "pass" in t else t)
+            elif name == "unverified_email":
+                # "... they are not validated" about codes is not the address (#12176).
+                hit = None
+                for m in pattern.finditer(t):
+                    if _NOT_ADDRESS_SUBJECT.search(t, max(0, m.start() - 30), m.start()) is None:
+                        hit = m
+                        break
             elif name == "unverified_email?":
                 if "unverified_email" in found or _ND_MENTION.search(t) is not None:
                     continue

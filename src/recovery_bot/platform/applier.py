@@ -65,7 +65,7 @@ def find_bot_comment(
 
 
 #: How handling one delivery ended; the server journals it and counts it in metrics.
-Outcome = Literal["applied", "unchanged", "skipped", "pypi_unknown", "ignored"]
+Outcome = Literal["applied", "unchanged", "skipped", "pypi_unknown", "ignored", "gone"]
 
 
 @dataclass

@@ -38,7 +38,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -135,6 +135,8 @@ class Journal:
     ) -> None:
         self._clock = clock
         self._lock = threading.RLock()
+        # The last failed write (disk full, read-only, I/O error), None after a commit.
+        self.write_error: str | None = None
         self.path = os.fspath(path)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each public method
         # is exactly one transaction and nothing is left open between calls.
@@ -200,16 +202,29 @@ class Journal:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction (takes the write lock up front, so a concurrent
-        reader process can never force a mid-transaction upgrade failure)."""
+        reader process can never force a mid-transaction upgrade failure).
+
+        Every write passes here, so this is where the journal learns that it cannot be
+        written (a full disk fails the INSERT or the COMMIT) and that it can again:
+        ``write_error`` is the last such failure, cleared by the next commit.
+        """
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    # A failed COMMIT may or may not have ended the transaction.
+                    if self._db.in_transaction:
+                        with suppress(sqlite3.Error):
+                            self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                if _is_storage_error(exc):
+                    self.write_error = str(exc) or type(exc).__name__
                 raise
-            else:
-                self._db.execute("COMMIT")
+            self.write_error = None
 
     # -- deliveries --------------------------------------------------------------------
 
@@ -326,6 +341,31 @@ class Journal:
             if cur.rowcount == 0:
                 raise KeyError(delivery_id)
 
+    def requeue(self, delivery_ids: Sequence[str]) -> int:
+        """Make ``running`` rows claimable again (their worker could not record how they
+        ended, for example because the disk was full). The attempt counter is untouched:
+        the failure was the journal's, not the delivery's. Returns how many moved."""
+        if not delivery_ids:
+            return 0
+        with self._tx() as db:
+            return sum(
+                db.execute(
+                    "UPDATE deliveries SET status = 'pending' WHERE id = ? AND status = 'running'",
+                    (delivery_id,),
+                ).rowcount
+                for delivery_id in delivery_ids
+            )
+
+    def probe_write(self) -> bool:
+        """Whether a write commits right now (one tiny transaction on the ``meta`` table):
+        /healthz asks, so it reports a full disk even while no delivery arrives, and
+        reports its end without waiting for one."""
+        try:
+            self.set_meta("probe", repr(self._clock()))
+        except sqlite3.Error:
+            return False
+        return True
+
     def get(self, delivery_id: str) -> Delivery | None:
         with self._lock:
             row = self._db.execute(
@@ -429,6 +469,71 @@ class Journal:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_storage_error(exc: sqlite3.Error) -> bool:
+    """A failure of the file rather than of one row: disk full, read-only, I/O error,
+    lock timeout, corruption. (``IntegrityError`` and friends are about the data.)"""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+class JournalUnavailable(Exception):
+    """The journal file cannot be used; the message names the path and what is wrong,
+    in one line an operator can act on (``serve`` prints it and exits 2)."""
+
+
+def open_journal(
+    path: str | os.PathLike[str], *, clock: Callable[[], float] = time.time
+) -> Journal:
+    """``Journal(path)``, with every way the file can be unusable at start-up turned
+    into one ``JournalUnavailable`` line instead of a traceback."""
+    where = os.fspath(path)
+    if where != ":memory:" and not where.startswith("file:"):
+        parent = os.path.dirname(os.path.abspath(where))
+        if not os.path.isdir(parent):
+            raise JournalUnavailable(f"journal {where}: directory {parent} does not exist")
+        if os.path.isdir(where):
+            raise JournalUnavailable(f"journal {where}: is a directory, not a file")
+    try:
+        journal = Journal(where, clock=clock)
+    except RuntimeError as exc:  # WAL refused, or a newer schema (downgrade)
+        raise JournalUnavailable(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise JournalUnavailable(f"journal {where}: {_explain(exc)}") from None
+    # A file cut short can still open (only the pages read so far are checked) and
+    # fail later, in a worker. quick_check reads every page: ~0.3 s per 100 MB, once.
+    try:
+        with journal._lock:
+            verdict = journal._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+    except sqlite3.Error as exc:
+        journal.close()
+        raise JournalUnavailable(f"journal {where}: {_explain(exc)}") from None
+    if verdict != "ok":
+        journal.close()
+        raise JournalUnavailable(
+            f"journal {where}: is corrupt (quick_check: {str(verdict)[:200]})"
+        )
+    return journal
+
+
+def _explain(exc: sqlite3.Error) -> str:
+    text = str(exc).lower()
+    if "not a database" in text:
+        return "is not a SQLite database (truncated, or another kind of file)"
+    if "malformed" in text or "corrupt" in text:
+        return "is corrupt (database disk image is malformed)"
+    if "full" in text:
+        return "the disk is full (free space, then start again)"
+    if "readonly" in text or "read-only" in text:
+        return (
+            "is read-only (the file and its directory must be writable: SQLite keeps "
+            "-wal and -shm files beside it)"
+        )
+    if "locked" in text:
+        return "is locked by another process (run one bot per journal)"
+    if "unable to open" in text:
+        return "cannot be opened (check that the file and its directory are writable)"
+    return f"cannot be used: {exc}"
 
 
 def _to_delivery(row: tuple[object, ...], *, status: Status | None = None) -> Delivery:

@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import gidgethub
 import orjson
 from aiohttp import web
 from cachetools import LRUCache
@@ -41,6 +42,8 @@ from recovery_bot.platform.github import (
     auth_from_env,
     webhook_signature,
 )
+from recovery_bot.platform.guards import ByteBudget, LogGate, shown
+from recovery_bot.platform.health import GitHubHealth, GitHubProblem, assess
 from recovery_bot.platform.journal import Delivery, Journal
 from recovery_bot.platform.runtime import Runtime, open_runtime
 
@@ -60,8 +63,8 @@ def screen(
     ``None`` to go ahead. ``repositories`` are casefolded. Shared by the webhook and the
     Actions mode (``recovery-bot action``), so both drop exactly the same events."""
     action = data.get("action")
-    if action not in HANDLED.get(event_name, ()):
-        return "ignored", f"{event_name}.{action} is not handled"
+    if not isinstance(action, str) or action not in HANDLED.get(event_name, ()):
+        return "ignored", f"{event_name}.{shown(str(action))} is not handled"
     repo = (data.get("repository") or {}).get("full_name")
     if not isinstance(repo, str) or repo.casefold() not in repositories:
         return "ignored", "repository not configured"
@@ -132,12 +135,18 @@ def loads(text: bytes) -> Any:
         return json.loads(text)
 
 
+MALFORMED = "malformed payload"
+
+
 def parse_payload(content_type: str, raw: bytes) -> tuple[dict[str, Any], bytes]:
     """The delivery's JSON object and its JSON text, which is what the journal keeps
     (GitHub sends JSON, or a form whose ``payload`` field holds the JSON).
 
     Parsed here rather than by ``gidgethub.sansio.Event.from_http`` so a malformed body
-    is a clear 400 (gidgethub answers some of these with 415 or a bare KeyError).
+    is a clear 400 (gidgethub answers some of these with 415 or a bare KeyError). Every
+    refusal says "malformed payload" and why in our words, never the parser's: a JSON
+    text nested 100,000 deep makes the standard library raise ``RecursionError``, and a
+    5,000-digit number a ``ValueError`` about ``sys.set_int_max_str_digits``.
     """
     text = raw
     if content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
@@ -145,15 +154,41 @@ def parse_payload(content_type: str, raw: bytes) -> tuple[dict[str, Any], bytes]
 
         fields = parse_qs(raw.decode("utf-8", "replace"))
         if "payload" not in fields:
-            raise ValueError("form-encoded delivery has no payload field")
+            raise ValueError(f"{MALFORMED}: form-encoded delivery has no payload field")
         text = fields["payload"][0].encode()
     try:
         data = loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ValueError("body is not valid JSON") from None
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
+        raise ValueError(f"{MALFORMED}: body is not valid JSON") from None
     if not isinstance(data, dict):
-        raise ValueError("payload must be a JSON object")
+        raise ValueError(f"{MALFORMED}: payload must be a JSON object")
     return data, text
+
+
+MAX_DELIVERY_ID_CHARS = 128
+_SQLITE_INT_MAX = 2**63 - 1
+
+
+def journal_fields(
+    delivery_id: str, event: str, data: dict[str, Any], text: bytes
+) -> tuple[str, str, str | None, str | None, int | None, bytes]:
+    """The row ``Journal.record`` stores for one delivery, checked *before* it joins a
+    group commit: a value SQLite cannot store (an issue number of 2**63 raised
+    ``OverflowError`` inside the batch and failed every delivery committed with it)
+    is refused with a 400 for its own delivery only. Raises ``ValueError``."""
+    if len(delivery_id) > MAX_DELIVERY_ID_CHARS or not delivery_id.isprintable():
+        raise ValueError(
+            f"{MALFORMED}: X-GitHub-Delivery must be at most {MAX_DELIVERY_ID_CHARS} "
+            "printable characters"
+        )
+    issue = data.get("issue")
+    number = issue.get("number") if isinstance(issue, dict) else None
+    # type() is int: True is an int to isinstance, and no issue is number True.
+    if type(number) is not int or not 0 < number <= _SQLITE_INT_MAX:
+        raise ValueError(f"{MALFORMED}: issue.number must be a positive 64-bit integer")
+    repo = (data.get("repository") or {}).get("full_name")
+    action = data.get("action")
+    return delivery_id, event, action, repo, number, text
 
 
 def valid_signature(secret: str | bytes, body: bytes, header: str | None) -> bool:
@@ -187,7 +222,12 @@ class DeliveryContext:
 class GroupCommit:
     """Journals deliveries in groups: every one that arrives in the same event-loop turn
     shares one SQLite transaction, so a burst of 64 costs one commit, not 64. Each
-    caller still gets its verdict only after its own row is committed."""
+    caller still gets its verdict only after its own row is committed.
+
+    One row must not sink the others: when the shared transaction fails, each row is
+    tried again in a transaction of its own, so only the row (or rows) at fault gets
+    the error. On a full disk they all fail, one by one, and each caller answers 503.
+    """
 
     def __init__(self, journal: Journal) -> None:
         self._journal = journal
@@ -207,14 +247,36 @@ class GroupCommit:
         try:
             results = self._journal.record_many([item for item, _ in batch])
         except Exception as exc:
-            log.exception("journal write failed for %d deliveries", len(batch))
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_exception(exc)
+            if len(batch) == 1:
+                log.error("journal write failed for delivery %s: %s",
+                          shown(str(batch[0][0][0])), exc)
+                _settle(batch[0][1], exc=exc)
+                return
+            log.error("journal write failed for a group of %d deliveries (%s); "
+                      "recording them one by one", len(batch), exc)
+            for item, fut in batch:
+                try:
+                    (verdict,) = self._journal.record_many([item])
+                except Exception as one:
+                    log.error("journal write failed for delivery %s: %s",
+                              shown(str(item[0])), one)
+                    _settle(fut, exc=one)
+                else:
+                    _settle(fut, result=verdict)
             return
         for (_, fut), verdict in zip(batch, results, strict=True):
-            if not fut.done():
-                fut.set_result(verdict)
+            _settle(fut, result=verdict)
+
+
+def _settle(
+    fut: asyncio.Future[str], *, result: str = "", exc: BaseException | None = None
+) -> None:
+    if fut.done():  # its request was cancelled (the client went away)
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        fut.set_result(result)
 
 
 @dataclass(kw_only=True)
@@ -246,6 +308,13 @@ class Bot(Runtime):
         self._depth_at = 0.0
         self._last_intake = 0.0
         self._group_commit = GroupCommit(self.journal)
+        self._core: dict[str, asyncio.Task[None]] = {}  # dispatcher and workers
+        # Deliveries whose worker could not record how they ended (journal unwritable):
+        # the dispatcher makes them claimable again once the journal takes writes.
+        self._parked: dict[str, Delivery] = {}
+        self.github_health = GitHubHealth()
+        self.unverified = ByteBudget(self.config.server.max_unverified_bytes)
+        self.bad_signature_log = LogGate(BAD_SIGNATURE_LOG_INTERVAL)
 
     # --- intake ---------------------------------------------------------------------
 
@@ -253,17 +322,18 @@ class Bot(Runtime):
         self, delivery_id: str, event: str, payload: dict[str, Any], raw: bytes
     ) -> str:
         """Journal one delivery (durably, before the 202); returns the journal's verdict
-        ("new", "duplicate_done", "duplicate_pending")."""
+        ("new", "duplicate_done", "duplicate_pending"). ``ValueError`` when a field
+        cannot be stored (see ``journal_fields``); the journal's error when it failed."""
+        return await self.accept_row(journal_fields(delivery_id, event, payload, raw))
+
+    async def accept_row(
+        self, row: tuple[str, str, str | None, str | None, int | None, bytes]
+    ) -> str:
+        """``accept`` for a row already checked by ``journal_fields``."""
         self._last_intake = time.monotonic()
-        issue = payload.get("issue") or {}
-        repo = (payload.get("repository") or {}).get("full_name")
-        number = issue.get("number")
-        verdict = await self._group_commit.record((
-            delivery_id, event, payload.get("action"), repo,
-            int(number) if isinstance(number, int) else None, raw,
-        ))
+        verdict = await self._group_commit.record(row)
         if verdict == "new":
-            self._recorded_here[delivery_id] = True
+            self._recorded_here[row[0]] = True
             self._wake.set()
         self._update_depth()
         return verdict
@@ -279,21 +349,30 @@ class Bot(Runtime):
             await asyncio.sleep(0.002)
 
     def _update_depth(self, *, force: bool = False) -> None:
-        """Refresh the queue-depth gauge, at most every 0.5 s (it is a SQL count)."""
+        """Refresh the queue-depth gauge, at most every 0.5 s (it is a SQL count); /metrics
+        forces it, so a scrape always matches /healthz. Never raises: it runs in the
+        workers' cleanup, which must survive a broken journal."""
         now = time.monotonic()
         if not force and now - self._depth_at < 0.5:
             return
         self._depth_at = now
-        metrics.QUEUE_DEPTH.set(sum(self.journal.open_counts().values()))
+        try:
+            metrics.QUEUE_DEPTH.set(sum(self.journal.open_counts().values()))
+        except Exception as exc:
+            log.debug("queue depth not refreshed: %s", exc)
 
     # --- background work ------------------------------------------------------------
 
     def start(self) -> None:
-        self._spawn(self._dispatcher(), "dispatcher")
+        self._core["dispatcher"] = self._spawn(self._dispatcher(), "dispatcher")
         for i in range(self.config.server.workers):
-            self._spawn(self._worker(), f"worker-{i}")
+            self._core[f"worker-{i}"] = self._spawn(self._worker(), f"worker-{i}")
         for name, coro in self._extra_tasks():
             self._spawn(coro, name)
+
+    def dead_tasks(self) -> list[str]:
+        """The dispatcher and workers that were started and are no longer running."""
+        return [name for name, task in self._core.items() if task.done()]
 
     def _extra_tasks(self) -> list[tuple[str, Any]]:
         tasks: list[tuple[str, Any]] = []
@@ -303,7 +382,7 @@ class Bot(Runtime):
             tasks.extend(self.jobs(self))
         return tasks
 
-    def _spawn(self, coro: Any, name: str) -> None:
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[None]:
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
 
@@ -313,6 +392,7 @@ class Bot(Runtime):
                 log.error("background task %s died", name, exc_info=t.exception())
 
         task.add_done_callback(done)
+        return task
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Cancel the loops; a delivery cut off mid-way stays 'running' in the journal and
@@ -323,29 +403,75 @@ class Bot(Runtime):
             await asyncio.wait(self._tasks, timeout=timeout)
 
     async def _dispatcher(self) -> None:
+        """The journal's only reader of due rows. Outlives any journal error: logs it,
+        backs off (0.5 s doubling to 30 s) and tries again, so work resumes by itself
+        once the disk has room again."""
         # Retries become due in the journal without anyone waking us: poll for them.
         poll = min(1.0, self.config.server.retry_failed_after.total_seconds())
+        failures = 0
         while True:
             self._wake.clear()
-            free = self._queue.maxsize - self._queue.qsize()
-            rows = self.journal.claim_ready(limit=max(free, 0)) if free > 0 else []
+            try:
+                self._requeue_parked()
+                free = self._queue.maxsize - self._queue.qsize()
+                rows = self.journal.claim_ready(limit=max(free, 0)) if free > 0 else []
+            except Exception as exc:
+                failures += 1
+                wait = _journal_backoff(failures)
+                log.error("dispatcher: journal unavailable (%s: %s); trying again in %.1fs",
+                          type(exc).__name__, exc, wait)
+                await asyncio.sleep(wait)
+                continue
+            if failures:
+                log.info("dispatcher: journal available again after %d failed tries", failures)
+                failures = 0
             for row in rows:
                 self._in_flight += 1
                 await self._queue.put(row)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=poll if not rows else 0.05)
 
+    def _requeue_parked(self) -> None:
+        if not self._parked:
+            return
+        parked = list(self._parked)
+        self.journal.requeue(parked)
+        for delivery_id in parked:
+            self._parked.pop(delivery_id, None)
+        log.info("requeued %d deliveries whose end could not be recorded", len(parked))
+
     async def _worker(self) -> None:
+        """Runs deliveries until cancelled, whatever they raise. A delivery whose end
+        cannot be recorded (the journal refused the write) is parked for the dispatcher
+        to requeue and the worker backs off before taking the next one."""
+        failures = 0
         while True:
             d = await self._queue.get()
             try:
                 await self._yield_to_intake()
                 await self.run_delivery(d)
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                log.error(
+                    "delivery=%s could not be finished (%s: %s); it will run again once "
+                    "the journal takes writes", d.id, type(exc).__name__, exc,
+                    exc_info=failures == 1,
+                )
+                self._park(d)
             finally:
                 self._in_flight -= 1
                 self._queue.task_done()
                 self._update_depth()
                 self._wake.set()
+            if failures:
+                await asyncio.sleep(_journal_backoff(failures))
+
+    def _park(self, d: Delivery) -> None:
+        self._parked[d.id] = d
+        # Its effects may be on GitHub already: the next run must not trust the payload
+        # (``resumed``), and the applier finds what was done by the comment's marker.
+        self._recorded_here.pop(d.id, None)
 
     async def wait_idle(self, timeout: float = 30.0) -> None:
         """Wait until no delivery is pending, running or waiting for a retry (tests, demo)."""
@@ -354,7 +480,7 @@ class Bot(Runtime):
             self._wake.set()
             await asyncio.sleep(0.01)
             busy = sum(self.journal.open_counts().values())
-            if busy == 0 and self._in_flight == 0:
+            if busy == 0 and self._in_flight == 0 and not self._parked:
                 return
         raise TimeoutError(f"deliveries still pending: {self.journal.counts()}")
 
@@ -376,8 +502,11 @@ class Bot(Runtime):
                 self._locks.pop(key, None)
 
     async def run_delivery(self, d: Delivery) -> None:
+        """Run one claimed delivery and record how it ended. Raises only when the
+        journal cannot record that (the worker then parks the delivery)."""
         started = time.perf_counter()
         key = (d.repo, d.issue_number) if d.repo and d.issue_number else None
+        installation: int | None = None
         try:
             payload = loads(d.payload)
             event = sansio.Event(payload, event=d.event, delivery_id=d.id)
@@ -395,6 +524,10 @@ class Bot(Runtime):
             self._fail(d, f"GitHub unavailable: {exc}", exc.retry_after)
             return
         except Exception as exc:
+            status = github_refusal(exc)
+            if status is not None:
+                self._refused(d, status, exc, installation, started)
+                return
             log.exception("delivery %s (%s) failed", d.id, d.event)
             self._fail(d, f"{type(exc).__name__}: {exc}", None)
             return
@@ -406,16 +539,55 @@ class Bot(Runtime):
             self._fail(d, f"PyPI lookup unknown: {outcome.why if outcome else ''}", None)
             metrics.DELIVERIES.labels(d.event, "retry_pypi").inc()
             return
+        if name in ("applied", "unchanged"):
+            self.github_health.succeeded()
+        self._done(d, name, outcome.why if outcome else "", started)
+
+    def _done(self, d: Delivery, name: str, why: str, started: float) -> None:
         self.journal.mark_done(d.id, outcome=name)
         metrics.DELIVERIES.labels(d.event, name).inc()
         metrics.PROCESSING_SECONDS.observe(max(0.0, self.clock() - d.received_at))
         log.info(
             "delivery=%s event=%s.%s issue=%s outcome=%s why=%s took=%.1fms",
-            d.id, d.event, d.action, d.issue_number, name,
-            outcome.why if outcome else "", (time.perf_counter() - started) * 1000,
+            d.id, d.event, d.action, d.issue_number, name, why,
+            (time.perf_counter() - started) * 1000,
             extra={"delivery": d.id, "event": f"{d.event}.{d.action}",
                    "issue": d.issue_number, "outcome": name},
         )
+
+    def _refused(
+        self, d: Delivery, status: int, exc: Exception, installation: int | None,
+        started: float,
+    ) -> None:
+        """GitHub answered a 4xx that repeating the request will not change.
+
+        404/410: the issue (or what the delivery is about) is gone: done, ``gone``.
+        401/403: the credentials or the App's permissions are refused: a problem of the
+        whole bot that an operator can fix, so the delivery stays and is retried, but
+        each failure is an error in the log and /healthz says "degraded" until a
+        delivery succeeds. App mode also drops the cached installation token.
+        Other 4xx (422, 400...): this request will never be accepted: done,
+        ``rejected``, logged as an error and counted in /healthz.
+        """
+        message = shown(str(exc), 200)
+        problem = GitHubProblem(status, message, d.id, self.clock())
+        if status in (404, 410):
+            self.github_health.refused(problem, permanent=True)
+            self._done(d, "gone", f"GitHub answered {status}: {message}", started)
+            return
+        if status in (401, 403):
+            self.github_health.refused(problem, permanent=False)
+            forget = getattr(self.settings.auth, "forget", None)
+            if installation is not None and callable(forget):
+                forget(installation)
+            log.error("delivery=%s issue=%s: GitHub refused the bot's credentials or "
+                      "permissions (%d: %s)", d.id, d.issue_number, status, message)
+            self._fail(d, f"GitHub answered {status}: {message}", None)
+            return
+        self.github_health.refused(problem, permanent=True)
+        log.error("delivery=%s event=%s.%s issue=%s rejected by GitHub (%d: %s); not retried",
+                  d.id, d.event, d.action, d.issue_number, status, message)
+        self._done(d, "rejected", f"GitHub answered {status}: {message}", started)
 
     def _fail(self, d: Delivery, error: str, retry_after: float | None) -> None:
         attempts = d.attempts + 1
@@ -426,10 +598,10 @@ class Bot(Runtime):
             self.journal.mark_done(d.id, outcome="gave_up")
             metrics.DELIVERIES.labels(d.event, "gave_up").inc()
             return
-        base = self.config.server.retry_failed_after.total_seconds()
-        backoff = min(base * (2 ** min(attempts - 1, 6)), 6 * 3600) * random.uniform(0.8, 1.2)
-        if retry_after is not None:
-            backoff = max(backoff, retry_after)
+        backoff = retry_delay(
+            attempts, self.config.server.retry_failed_after.total_seconds(),
+            retry_after=retry_after,
+        )
         self.journal.mark_failed(d.id, error, retry_at=self.clock() + backoff)
         metrics.DELIVERIES.labels(d.event, "failed").inc()
         log.warning(
@@ -438,6 +610,52 @@ class Bot(Runtime):
             extra={"delivery": d.id, "event": d.event, "issue": d.issue_number,
                    "outcome": "failed"},
         )
+
+
+RETRY_CAP_SECONDS = 6 * 3600
+
+
+def retry_delay(
+    attempts: int,
+    first: float,
+    *,
+    retry_after: float | None = None,
+    rng: Callable[[], float] = random.random,
+) -> float:
+    """Seconds until the next try of a delivery that failed ``attempts`` times.
+
+    ``first`` (``server.retry_failed_after``, 10 s) doubles with each failure, with
+    +-20% jitter so deliveries that failed together do not all come back together,
+    capped at 6 h. Why seconds, not minutes: most failures are a one-second blip, and a
+    reporter should not wait 5 minutes for it; a long outage still backs off to hours
+    (20 attempts span about two days). ``retry_after`` (GitHub's Retry-After, or the
+    wait for the write budget) is a floor.
+    """
+    delay = min(first * 2 ** min(attempts - 1, 40), RETRY_CAP_SECONDS) * (0.8 + 0.4 * rng())
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return delay
+
+
+def _journal_backoff(failures: int) -> float:
+    """The pause after the journal refused a write: 0.5 s, doubling, at most 30 s."""
+    return min(30.0, 0.5 * 2 ** min(failures - 1, 10))
+
+
+def github_refusal(exc: BaseException) -> int | None:
+    """The HTTP status of a GitHub answer that repeating the request will not change
+    (a 4xx), or None. Rate limits (429, ``RateLimitExceeded``) are not refusals: the
+    client turns them into ``GitHubUnavailable`` with a wait."""
+    if isinstance(exc, gidgethub.RateLimitExceeded):
+        return None
+    if not isinstance(exc, gidgethub.BadRequest | gidgethub.GraphQLAuthorizationFailure
+                      | gidgethub.BadGraphQLRequest):
+        return None
+    try:
+        status = int(exc.status_code)
+    except (TypeError, ValueError):
+        return None
+    return status if 400 <= status < 500 and status != 429 else None
 
 
 # --- HTTP handlers --------------------------------------------------------------------
@@ -472,22 +690,45 @@ def _count(event: str, outcome: str) -> None:
     _counter(event, outcome).inc()
 
 
+BAD_SIGNATURE_LOG_INTERVAL = 10.0
+
+
 async def webhook(request: web.Request) -> web.Response:
     bot = request.app[BOT_KEY]
     limit = bot.config.server.max_body_bytes
-    if request.content_length is not None and request.content_length > limit:
+    declared = request.content_length
+    if declared is not None and declared > limit:
         _count("unknown", "too_large")
         return _json(413, error=f"payload larger than {limit} bytes")
+    # Reserved before one byte is read, released once the signature is checked: what
+    # unauthenticated clients can make the server hold is bounded by the budget. A
+    # body without Content-Length (chunked) may grow to the limit, so it reserves that.
+    reserved = declared if declared is not None else limit
+    if not bot.unverified.try_reserve(reserved):
+        _count("unknown", "busy")
+        return web.json_response(
+            {"error": "too many unverified request bytes in flight; try again"},
+            status=503, headers={"Retry-After": "1"},
+        )
     try:
-        raw = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        _count("unknown", "too_large")
-        return _json(413, error=f"payload larger than {limit} bytes")
-    headers = request.headers
-    if not valid_signature(bot.secret, raw, headers.get("X-Hub-Signature-256")):
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            _count("unknown", "too_large")
+            return _json(413, error=f"payload larger than {limit} bytes")
+        headers = request.headers
+        signed = valid_signature(bot.secret, raw, headers.get("X-Hub-Signature-256"))
+    finally:
+        bot.unverified.release(reserved)
+    if not signed:
         _count("unknown", "bad_signature")
-        log.warning("rejected delivery %s: bad or missing signature",
-                    headers.get("X-GitHub-Delivery", "?"))
+        held = bot.bad_signature_log.allow()
+        if held is not None:
+            log.warning(
+                "rejected delivery %s: bad or missing signature%s",
+                shown(headers.get("X-GitHub-Delivery")),
+                f" ({held} more since the last such line)" if held else "",
+            )
         return _json(401, error="bad or missing X-Hub-Signature-256")
     event_name = headers.get("X-GitHub-Event")
     delivery_id = headers.get("X-GitHub-Delivery")
@@ -510,7 +751,12 @@ async def webhook(request: web.Request) -> web.Response:
             return _json(202, status="ignored", reason=reason)
         return _json(400, error=reason)
     try:
-        accepted = await bot.accept(delivery_id, event_name, data, text)
+        row = journal_fields(delivery_id, event_name, data, text)
+    except ValueError as exc:
+        _count(event_name, "bad_request")
+        return _json(400, error=str(exc))
+    try:
+        accepted = await bot.accept_row(row)
     except Exception:
         _count(event_name, "journal_error")
         return _json(503, error="could not record the delivery; please redeliver")
@@ -522,11 +768,25 @@ async def webhook(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 when deliveries can be journaled and worked on, 503 when not (see
+    ``recovery_bot.platform.health``). The journal is probed with a one-row write on each call,
+    so a full disk shows here even while no delivery arrives, and its end as soon as
+    there is room again."""
     bot = request.app[BOT_KEY]
-    counts = bot.journal.counts()
+    journal_error = None if bot.journal.probe_write() else (
+        bot.journal.write_error or "write failed"
+    )
+    try:
+        counts: dict[str, int] | None = bot.journal.counts()
+    except Exception as exc:  # a corrupt file fails reads too
+        counts = None
+        journal_error = journal_error or f"cannot be read: {exc}"
+    code, verdict = assess(
+        journal_error=journal_error, dead_tasks=bot.dead_tasks(), github=bot.github_health
+    )
     return _json(
-        200,
-        status="ok",
+        code,
+        **verdict,
         mode="sandbox" if bot.settings.sandbox else type(bot.settings.auth).__name__,
         dry_run=bot.dry_run,
         journal=counts,
@@ -535,6 +795,9 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics_view(request: web.Request) -> web.Response:
+    # Refreshed now: the gauge is otherwise updated at most every 0.5 s, and its last
+    # update may have come just before the journal drained.
+    request.app[BOT_KEY]._update_depth(force=True)
     body = generate_latest(metrics.REGISTRY)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -550,20 +813,25 @@ def create_app(
     github_options: Mapping[str, Any] | None = None,
     router: routing.Router | None = None,
     jobs: Jobs | None = None,
+    journal: Journal | None = None,
 ) -> web.Application:
     """Build the aiohttp application; clients and workers start in its cleanup context.
 
     ``github_options`` go to ``GitHubFactory`` (tests shrink retry waits with them).
     ``router`` and ``jobs`` are the features (``app.create_app`` passes them): this module
-    imports none.
+    imports none. ``journal``: one opened already (``serve`` opens it before anything
+    starts, so an unusable file is one line, not a traceback); else ``settings.db_path``
+    is opened here. Either way the app closes it.
     """
+    given = journal
     app = web.Application(client_max_size=config.server.max_body_bytes)
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_view)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        journal = Journal(settings.db_path, clock=clock)
+        # The journal first: if it cannot be opened, no client session is left unclosed.
+        journal = given if given is not None else Journal(settings.db_path, clock=clock)
         try:
             async with open_runtime(
                 config, settings, kind=Bot, github_options=github_options, journal=journal,

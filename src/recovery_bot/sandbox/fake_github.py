@@ -26,7 +26,10 @@ What it imitates, and the GitHub behaviours worth knowing (each one is real):
 * GraphQL: ``labels:`` on ``Repository.issues`` matches issues with ANY of the labels
   (unlike REST, where all must match). ``Bot.login`` has no ``[bot]`` suffix
   (``recovery-bot``, ``__typename: Bot``), while REST says ``recovery-bot[bot]``.
-  Every connection needs ``first`` or ``last`` in 1..100.
+  Every connection needs ``first`` or ``last`` in 1..100. Every document is validated
+  against GitHub's published schema (``sandbox/schemas``, graphql-core) and refused as
+  GitHub refuses it; ``rateLimit.cost`` and the ``graphql`` bucket's charge are the
+  query's cost as GitHub documents it (:mod:`recovery_bot.sandbox.graphql_check`).
 
 Deliberately not imitated: write permissions (any authenticated caller may write),
 locking, milestones, pull-request specifics beyond the ``pull_request`` key, GraphQL
@@ -59,6 +62,7 @@ import jwt as pyjwt
 from aiohttp import web
 
 from recovery_bot.platform.github import webhook_signature
+from recovery_bot.sandbox import graphql_check
 
 __all__ = ["BODY_LIMIT", "Call", "FakeGitHub"]
 
@@ -363,6 +367,7 @@ class _Resp:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    points: int = 1  # rate-limit points charged: a GraphQL query's cost, else 1
 
 
 class _LiveIssue(dict[str, Any]):
@@ -584,9 +589,10 @@ def _sort_issues(items: list[_Issue], sort: str | None, direction: str | None) -
 # ---------------------------------------------------------------------------
 # GraphQL: a small parser and executor for the queries the bot sends.
 #
-# Not a GraphQL engine: no schema validation beyond "does this field exist here", no
-# introspection, no mutations. It does answer with exactly the fields asked (aliases,
-# fragments and @include/@skip honoured), which is what a client's parsing code needs.
+# Not a GraphQL engine: no introspection, no mutations. Documents are first held to
+# GitHub's real schema (graphql_check: refused in GitHub's words, priced as GitHub prices
+# them); this executor then answers with exactly the fields asked (aliases, fragments and
+# @include/@skip honoured), which is what a client's parsing code needs.
 
 
 class _GQLError(Exception):
@@ -973,12 +979,14 @@ class _GQLExecutor:
         fragments: dict[str, _GFragment],
         variables: Mapping[str, Any],
         login: str | None,
+        cost: int = 1,
     ) -> None:
         self.fake = fake
         self.op = op
         self.fragments = fragments
         self.variables = dict(variables)
         self.login = login
+        self.cost = cost  # graphql_check.query_cost, what rateLimit.cost reports
         self.errors: list[dict[str, Any]] = []
 
     # -- driving ---------------------------------------------------------------
@@ -1145,7 +1153,7 @@ class _GQLExecutor:
         if t == "RateLimit":
             bucket: _Bucket = obj.value
             values = {
-                "cost": 1,
+                "cost": self.cost,
                 "limit": bucket.limit,
                 "remaining": max(bucket.limit - bucket.used, 0),
                 "used": bucket.used,
@@ -2202,12 +2210,12 @@ class FakeGitHub:
         bucket.used = max(bucket.limit - remaining, 0)
         bucket.reset = int(self._now().timestamp()) + reset_in
 
-    def _rate_headers(self, resource: str, charge: bool) -> dict[str, str]:
+    def _rate_headers(self, resource: str, charge: bool, points: int = 1) -> dict[str, str]:
         bucket = self._bucket(resource)
         if charge:
             if bucket.used >= bucket.limit and not self.enforce_rate_limits:
                 bucket.used, bucket.reset = 0, int(self._now().timestamp()) + bucket.window
-            bucket.used += 1
+            bucket.used += points
         return {
             "x-ratelimit-limit": str(bucket.limit),
             "x-ratelimit-remaining": str(max(bucket.limit - bucket.used, 0)),
@@ -2315,7 +2323,7 @@ class FakeGitHub:
                 status, payload, charge = 304, b"", False
         if fault is None:
             # Charge after the fact: a 304 is free, as on GitHub.
-            resp.headers.update(self._rate_headers(resource, charge=charge))
+            resp.headers.update(self._rate_headers(resource, charge=charge, points=resp.points))
         out_headers = {
             "x-github-request-id": f"FAKE:{self._next('request'):08X}",
             "x-github-media-type": "github.v3; format=json",
@@ -2418,51 +2426,32 @@ class FakeGitHub:
         R = "/repos/{owner}/{name}"
         table: list[tuple[str, str, _Handler]] = [
             ("GET", "/app", self._get_app),
-            ("GET", "/app/installations", self._list_installations),
-            ("GET", "/app/installations/{iid}", self._get_installation),
             ("POST", "/app/installations/{iid}/access_tokens", self._mint),
             ("GET", "/app/hook/deliveries", self._list_deliveries),
-            ("GET", "/app/hook/deliveries/{did}", self._get_delivery),
             ("POST", "/app/hook/deliveries/{did}/attempts", self._redeliver),
             ("GET", R + "/installation", self._repo_installation),
             ("GET", "/user", self._get_user),
-            ("GET", "/users/{login}", self._get_named_user),
             ("GET", "/rate_limit", self._get_rate_limit),
             ("GET", "/search/issues", self._search_issues),
             ("POST", "/graphql", self._graphql),
             ("GET", "/orgs/{org}/teams/{team}/memberships/{login}", self._team_membership),
             ("GET", R, self._get_repo),
-            ("GET", R + "/collaborators", self._list_collaborators),
-            ("GET", R + "/collaborators/{login}", self._check_collaborator),
             ("GET", R + "/collaborators/{login}/permission", self._permission),
             ("GET", R + "/labels", self._list_repo_labels),
-            ("POST", R + "/labels", self._create_repo_label),
-            ("GET", R + "/labels/{label}", self._get_repo_label),
-            ("PATCH", R + "/labels/{label}", self._update_repo_label),
-            ("DELETE", R + "/labels/{label}", self._delete_repo_label),
             ("GET", R + "/issues", self._list_issues),
             ("POST", R + "/issues", self._create_issue),
-            ("GET", R + "/issues/comments", self._list_repo_comments),
-            ("GET", R + "/issues/comments/{cid}", self._get_comment),
             ("PATCH", R + "/issues/comments/{cid}", self._edit_comment),
             ("DELETE", R + "/issues/comments/{cid}", self._delete_comment),
-            ("GET", R + "/issues/comments/{cid}/reactions", self._list_comment_reactions),
             ("POST", R + "/issues/comments/{cid}/reactions", self._react_comment),
-            ("DELETE", R + "/issues/comments/{cid}/reactions/{rid}", self._unreact_comment),
             ("GET", R + "/issues/{number}", self._get_issue),
             ("PATCH", R + "/issues/{number}", self._patch_issue),
             ("GET", R + "/issues/{number}/comments", self._list_comments),
             ("POST", R + "/issues/{number}/comments", self._create_comment),
-            ("GET", R + "/issues/{number}/labels", self._list_issue_labels),
             ("POST", R + "/issues/{number}/labels", self._add_issue_labels),
-            ("PUT", R + "/issues/{number}/labels", self._set_issue_labels),
-            ("DELETE", R + "/issues/{number}/labels", self._clear_issue_labels),
             ("DELETE", R + "/issues/{number}/labels/{label}", self._remove_issue_label),
             ("GET", R + "/issues/{number}/events", self._list_events),
             ("GET", R + "/issues/{number}/timeline", self._list_timeline),
-            ("GET", R + "/issues/{number}/reactions", self._list_issue_reactions),
             ("POST", R + "/issues/{number}/reactions", self._react_issue),
-            ("DELETE", R + "/issues/{number}/reactions/{rid}", self._unreact_issue),
             ("POST", R + "/issues/{number}/assignees", self._add_assignees),
             ("DELETE", R + "/issues/{number}/assignees", self._remove_assignees),
         ]
@@ -2729,14 +2718,6 @@ class FakeGitHub:
             "suspended_at": None,
         }
 
-    def _list_installations(self, ctx: _Ctx) -> _Resp:
-        return _Resp(200, [self._installation_json()])
-
-    def _get_installation(self, ctx: _Ctx, iid: str) -> _Resp:
-        if iid != str(self.installation_id):
-            raise _not_found()
-        return _Resp(200, self._installation_json())
-
     def _repo_installation(self, ctx: _Ctx, owner: str, name: str) -> _Resp:
         self._repo(f"{owner}/{name}")
         return _Resp(200, self._installation_json())
@@ -2756,11 +2737,6 @@ class FakeGitHub:
     def _get_user(self, ctx: _Ctx) -> _Resp:
         assert ctx.login is not None
         return _Resp(200, self._user_json(ctx.login))
-
-    def _get_named_user(self, ctx: _Ctx, login: str) -> _Resp:
-        if login.lower() not in self._users:
-            raise _not_found()
-        return _Resp(200, self._user_json(login))
 
     def _get_rate_limit(self, ctx: _Ctx) -> _Resp:
         resources = {}
@@ -2793,21 +2769,6 @@ class FakeGitHub:
     def _get_repo(self, ctx: _Ctx, owner: str, name: str) -> _Resp:
         return _Resp(200, self._repo_json(self._repo(f"{owner}/{name}")))
 
-    def _list_collaborators(self, ctx: _Ctx, owner: str, name: str) -> _Resp:
-        repo = self._repo(f"{owner}/{name}")
-        items = [
-            {**self._user_json(login), "role_name": perm}
-            for login, perm in sorted(repo.collaborators.items())
-        ]
-        page, link = self._paginate(ctx, items)
-        return _Resp(200, list(page), link)
-
-    def _check_collaborator(self, ctx: _Ctx, owner: str, name: str, login: str) -> _Resp:
-        repo = self._repo(f"{owner}/{name}")
-        if login.lower() not in repo.collaborators:
-            raise _not_found()
-        return _Resp(204, None)
-
     def _permission(self, ctx: _Ctx, owner: str, name: str, login: str) -> _Resp:
         repo = self._repo(f"{owner}/{name}")
         if login.lower() not in self._users:
@@ -2836,55 +2797,6 @@ class FakeGitHub:
         items = [self._label_json(repo, lbl) for lbl in repo.labels.values()]
         page, link = self._paginate(ctx, items)
         return _Resp(200, list(page), link)
-
-    def _create_repo_label(self, ctx: _Ctx, owner: str, name: str) -> _Resp:
-        repo = self._repo(f"{owner}/{name}")
-        data = ctx.json if isinstance(ctx.json, dict) else {}
-        label_name = str(data.get("name") or "")
-        if label_name.strip().lower() in repo.labels:
-            raise _validation("Label", "name", "already_exists")
-        lbl = self._ensure_label(
-            repo,
-            label_name,
-            str(data.get("color") or "ededed").lstrip("#"),
-            data.get("description"),
-        )
-        return _Resp(201, self._label_json(repo, lbl))
-
-    def _get_repo_label(self, ctx: _Ctx, owner: str, name: str, label: str) -> _Resp:
-        repo = self._repo(f"{owner}/{name}")
-        lbl = repo.labels.get(label.lower())
-        if lbl is None:
-            raise _not_found()
-        return _Resp(200, self._label_json(repo, lbl))
-
-    def _update_repo_label(self, ctx: _Ctx, owner: str, name: str, label: str) -> _Resp:
-        repo = self._repo(f"{owner}/{name}")
-        lbl = repo.labels.get(label.lower())
-        if lbl is None:
-            raise _not_found()
-        data = ctx.json if isinstance(ctx.json, dict) else {}
-        if data.get("new_name"):
-            del repo.labels[lbl.name.lower()]
-            lbl.name = str(data["new_name"])
-            repo.labels[lbl.name.lower()] = lbl
-        if data.get("color"):
-            lbl.color = str(data["color"]).lstrip("#")
-        if "description" in data:
-            lbl.description = data["description"]
-        self._touch()
-        return _Resp(200, self._label_json(repo, lbl))
-
-    def _delete_repo_label(self, ctx: _Ctx, owner: str, name: str, label: str) -> _Resp:
-        repo = self._repo(f"{owner}/{name}")
-        lbl = repo.labels.pop(label.lower(), None)
-        if lbl is None:
-            raise _not_found()
-        for issue in repo.issues.values():
-            if lbl in issue.labels:
-                issue.labels.remove(lbl)
-        self._touch()
-        return _Resp(204, None)
 
     # -- handlers: issues ----------------------------------------------------
 
@@ -3088,19 +3000,6 @@ class FakeGitHub:
         page, link = self._paginate(ctx, items)
         return _Resp(200, [self._comment_json(c) for c in page], link)
 
-    def _list_repo_comments(self, ctx: _Ctx, owner: str, name: str) -> _Resp:
-        repo = self._repo(f"{owner}/{name}")
-        items = [c for c in self._comments.values() if c.repo == repo.full_name]
-        if ctx.query.get("since"):
-            since = _parse_time(ctx.query["since"])
-            items = [c for c in items if c.updated_at >= since]
-        if ctx.query.get("sort") == "updated":
-            items.sort(key=lambda c: (c.updated_at, c.id))
-        if ctx.query.get("direction") == "desc":
-            items.reverse()
-        page, link = self._paginate(ctx, items)
-        return _Resp(200, [self._comment_json(c) for c in page], link)
-
     def _create_comment(self, ctx: _Ctx, owner: str, name: str, number: str) -> _Resp:
         issue = self._issue_for(owner, name, number)
         data = ctx.json if isinstance(ctx.json, dict) else {}
@@ -3121,9 +3020,6 @@ class FakeGitHub:
         if comment is None or comment.repo != repo.full_name:
             raise _not_found()
         return comment
-
-    def _get_comment(self, ctx: _Ctx, owner: str, name: str, cid: str) -> _Resp:
-        return _Resp(200, self._comment_json(self._comment_for(owner, name, cid)))
 
     def _edit_comment(self, ctx: _Ctx, owner: str, name: str, cid: str) -> _Resp:
         comment = self._comment_for(owner, name, cid)
@@ -3161,12 +3057,6 @@ class FakeGitHub:
             raise _validation("Label", "labels", "missing_field")
         return self._names(raw)
 
-    def _list_issue_labels(self, ctx: _Ctx, owner: str, name: str, number: str) -> _Resp:
-        issue = self._issue_for(owner, name, number)
-        repo = self._repos[issue.repo.lower()]
-        page, link = self._paginate(ctx, issue.labels)
-        return _Resp(200, [self._label_json(repo, lbl) for lbl in page], link)
-
     def _add_issue_labels(self, ctx: _Ctx, owner: str, name: str, number: str) -> _Resp:
         issue = self._issue_for(owner, name, number)
         repo = self._repos[issue.repo.lower()]
@@ -3179,24 +3069,6 @@ class FakeGitHub:
                 issue.updated_at = now
         self._touch()
         return self._labels_resp(issue)
-
-    def _set_issue_labels(self, ctx: _Ctx, owner: str, name: str, number: str) -> _Resp:
-        issue = self._issue_for(owner, name, number)
-        repo = self._repos[issue.repo.lower()]
-        new = [self._ensure_label(repo, n) for n in self._label_body(ctx)]
-        now = self._now()
-        self._replace_labels(issue, new, ctx.login or "ghost", now)
-        issue.updated_at = now
-        self._touch()
-        return self._labels_resp(issue)
-
-    def _clear_issue_labels(self, ctx: _Ctx, owner: str, name: str, number: str) -> _Resp:
-        issue = self._issue_for(owner, name, number)
-        now = self._now()
-        self._replace_labels(issue, [], ctx.login or "ghost", now)
-        issue.updated_at = now
-        self._touch()
-        return _Resp(204, None)
 
     def _remove_issue_label(
         self, ctx: _Ctx, owner: str, name: str, number: str, label: str
@@ -3253,36 +3125,11 @@ class FakeGitHub:
         self._touch()
         return _Resp(201, self._reaction_json(reaction))
 
-    def _list_reactions(self, ctx: _Ctx, target: list[_Reaction]) -> _Resp:
-        items = [x for x in target if ctx.query.get("content") in (None, x.content)]
-        page, link = self._paginate(ctx, items)
-        return _Resp(200, [self._reaction_json(x) for x in page], link)
-
-    def _unreact(self, target: list[_Reaction], rid: str) -> _Resp:
-        found = next((x for x in target if str(x.id) == rid), None)
-        if found is None:
-            raise _not_found()
-        target.remove(found)
-        self._touch()
-        return _Resp(204, None)
-
     def _react_comment(self, ctx: _Ctx, owner: str, name: str, cid: str) -> _Resp:
         return self._react(ctx, self._comment_for(owner, name, cid).reactions)
 
-    def _list_comment_reactions(self, ctx: _Ctx, owner: str, name: str, cid: str) -> _Resp:
-        return self._list_reactions(ctx, self._comment_for(owner, name, cid).reactions)
-
-    def _unreact_comment(self, ctx: _Ctx, owner: str, name: str, cid: str, rid: str) -> _Resp:
-        return self._unreact(self._comment_for(owner, name, cid).reactions, rid)
-
     def _react_issue(self, ctx: _Ctx, owner: str, name: str, number: str) -> _Resp:
         return self._react(ctx, self._issue_for(owner, name, number).reactions)
-
-    def _list_issue_reactions(self, ctx: _Ctx, owner: str, name: str, number: str) -> _Resp:
-        return self._list_reactions(ctx, self._issue_for(owner, name, number).reactions)
-
-    def _unreact_issue(self, ctx: _Ctx, owner: str, name: str, number: str, rid: str) -> _Resp:
-        return self._unreact(self._issue_for(owner, name, number).reactions, rid)
 
     # -- handlers: assignees -------------------------------------------------
 
@@ -3429,6 +3276,14 @@ class FakeGitHub:
                 },
             )
         variables = data.get("variables") or {}
+        # First as GitHub would: refuse what its schema refuses, and price the query.
+        checked = graphql_check.check(
+            data["query"],
+            variables if isinstance(variables, dict) else {},
+            data.get("operationName"),
+        )
+        if checked.errors:
+            return _Resp(200, {"errors": checked.errors})
         try:
             ops, frags = _GQLParser(data["query"]).document()
             wanted = data.get("operationName")
@@ -3439,7 +3294,8 @@ class FakeGitHub:
                 raise _GQLError(f'Unknown operation named "{wanted}".', fatal=True)
         except _GQLError as exc:
             return _Resp(200, {"errors": [{"message": exc.message}]})
-        return _Resp(200, _GQLExecutor(self, op, frags, variables, ctx.login).run())
+        result = _GQLExecutor(self, op, frags, variables, ctx.login, checked.cost).run()
+        return _Resp(200, result, points=checked.cost)
 
     # -- handlers: deliveries ------------------------------------------------
 
@@ -3478,18 +3334,6 @@ class FakeGitHub:
         if found is None:
             raise _not_found()
         return found
-
-    def _get_delivery(self, ctx: _Ctx, did: str) -> _Resp:
-        d = self._delivery_for(did)
-        return _Resp(
-            200,
-            {
-                **self._delivery_json(d),
-                "url": self._webhook[0] if self._webhook else None,
-                "request": {"headers": d.request_headers, "payload": d.payload},
-                "response": {"headers": {}, "payload": d.response_body},
-            },
-        )
 
     def _redeliver(self, ctx: _Ctx, did: str) -> _Resp:
         d = self._delivery_for(did)

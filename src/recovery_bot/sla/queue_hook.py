@@ -53,9 +53,9 @@ async def extend_plan(
     """Add the queue paragraph to a recovery issue's triage comment (called by
     ``triage.triage_issue``; ``gh`` is unused: everything comes from the last sweep).
 
-    ``upsert`` gets the paragraph appended; ``resolve`` (nothing missing) becomes an
-    ``upsert`` of the all-in-order text plus the paragraph, so every waiting recovery
-    issue gets one welcoming comment with its place in the queue. An issue a maintainer
+    ``upsert`` gets the paragraph appended (``resolve``, an edit-only plan, becomes an
+    ``upsert`` with it), so every waiting recovery issue's one comment carries its place
+    in the queue. An issue a maintainer
     has answered gets no paragraph (and loses an old one on the next edit)."""
     del gh
     form = getattr(facts, "form", None)

@@ -238,10 +238,9 @@ def needs_triage(
     label) that no maintainer has answered yet and that has no triage comment by the bot.
 
     Answered issues are left alone: a maintainer is already on them (a "please fix your
-    username" comment would talk over them), and since triage of an answered issue that
-    is in order writes no comment, it would otherwise be triaged again every sweep.
-    Triage of a waiting issue always leaves the comment (with its queue position), so
-    each issue is triaged by the sweep at most once. Only issues filed within
+    username" comment would talk over them). Triage of a waiting recovery issue always
+    leaves the comment (with its queue position), so each issue is triaged by the sweep
+    at most once. Only issues filed within
     ``within`` of ``now`` count (``sla.triage_missed_within``), so installing the bot
     does not comment on every issue of an old backlog."""
     if not is_waiting(issue, clock):
