@@ -8,6 +8,6 @@ exercised end to end, which an in-process mock of ``GitHubAPI`` would not do.
 
 from __future__ import annotations
 
-from recovery_bot.sandbox.fake_github import Call, FakeGitHub
+from recovery_bot.sandbox.github import Call, FakeGitHub
 
 __all__ = ["Call", "FakeGitHub"]
