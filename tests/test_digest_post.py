@@ -20,6 +20,7 @@ import pytest
 import pytest_asyncio
 
 from recovery_bot.app import parse_config
+from recovery_bot.core.plans import NewIssue, Plan
 from recovery_bot.digest.config import DigestConfig
 from recovery_bot.digest.post import (
     META_LAST_WEEK,
@@ -322,12 +323,62 @@ async def test_dry_run_writes_nothing_and_reports_the_writes(env: SimpleNamespac
     r = await post_digest(env.parts, week=W47, now=NOW, dry_run=True)
     assert env.fake.writes() == []
     assert r.dry_run and r.action == "created" and r.number is None
+    # The applier's dry run: its own account of each write, naming the issue.
     assert r.writes == (
-        f"create issue {digest_title(W47)!r} with label {LABEL!r}",
-        f"comment on #{env.w46} linking the new digest",
-        f"close #{env.w46}",
+        f"create issue {digest_title(W47)!r} with labels [{LABEL!r}]",
+        f"post reply on #{env.w46}",
+        f"set state closed (completed) on #{env.w46}",
     )
     assert r.body.startswith("<!-- recovery-bot:digest week=2026-W47 -->")
+    # ...of exactly these plans: the new issue, then W46 linked (to a number not known
+    # yet in a dry run) and closed.
+    link = (
+        "<!-- recovery-bot:digest-next -->\n"
+        f"Superseded by the next digest ({digest_title(W47)}). Closing this one."
+    )
+    assert r.plans == (
+        (None, NewIssue(title=digest_title(W47), body=r.body, labels=(LABEL,))),
+        (env.w46, Plan(replies=(link,), state="closed", state_reason="completed")),
+    )
+    # The real run then makes exactly the writes the dry run announced.
+    real = await post_digest(env.parts, week=W47, now=NOW, dry_run=False)
+    assert real.writes == r.writes
+    assert write_summary(env.fake) == [
+        f"POST /repos/{REPO}/issues",
+        f"POST /repos/{REPO}/issues/{env.w46}/comments",
+        f"PATCH /repos/{REPO}/issues/{env.w46}",
+    ]
+    assert real.plans[1] == (
+        env.w46,
+        Plan(
+            replies=(
+                "<!-- recovery-bot:digest-next -->\nSuperseded by the next digest, "
+                f"[#{real.number}]({real.url}) ({digest_title(W47)}). Closing this one.",
+            ),
+            state="closed",
+            state_reason="completed",
+        ),
+    )
+
+
+async def test_dry_run_of_a_changed_week_plans_the_body_edit_only(env: SimpleNamespace) -> None:
+    first = await post_digest(env.parts, week=W47, now=NOW, dry_run=False)
+    assert first.number is not None
+    env.fake.add_comment(
+        REPO,
+        first.numbers.never_answered[0].number,
+        body="Looking into it.",
+        user="maintainer1",
+        author_association="COLLABORATOR",
+        created_at=NOW,
+    )
+    env.fake.reset_calls()
+    r = await post_digest(env.parts, week=W47, now=NOW, dry_run=True)
+    assert env.fake.writes() == []
+    assert (r.action, r.number, r.closed) == ("edited", first.number, ())
+    assert r.writes == (f"edit body on #{first.number}",)
+    assert r.plans == ((first.number, Plan(body=r.body)),)
+    assert env.fake.issue(REPO, first.number)["body"] == first.body != r.body
 
 
 async def test_interrupted_close_is_finished_without_a_second_comment(
@@ -511,6 +562,7 @@ async def test_cli_dry_run_prints_then_post_prints_the_url(
     out, err = capsys.readouterr()
     assert out.startswith("<!-- recovery-bot:digest week=2026-W46 -->")
     assert "dry run: Support backlog digest — 2026-W46" in err
+    assert err.splitlines()[-1] == f"  would edit body on #{env.w46}"  # the applier's
     assert env.fake.writes() == []
 
     assert await asyncio.to_thread(main, args) == 0  # W46 exists: edited, not duplicated
