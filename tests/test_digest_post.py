@@ -21,11 +21,14 @@ import pytest_asyncio
 
 from recovery_bot.app import parse_config
 from recovery_bot.core.plans import NewIssue, Plan
+from recovery_bot.core.snapshot import CommentInfo, IssueSnapshot
 from recovery_bot.digest.config import DigestConfig
 from recovery_bot.digest.post import (
     META_LAST_WEEK,
     DigestParts,
     digest_loop,
+    plan_close,
+    plan_week_issue,
     post_digest,
     run_due,
     same_content,
@@ -209,6 +212,45 @@ def test_same_content_ignores_only_the_snapshot_time() -> None:
     a = "Snapshot taken 2026-11-23 08:00 UTC.\n| #1 | 3 d |\n"
     assert same_content(a, a.replace("08:00", "09:15") + "\n")
     assert not same_content(a, a.replace("3 d", "4 d"))
+
+
+def digest_snapshot(body: str = "", comments: tuple[CommentInfo, ...] = ()) -> IssueSnapshot:
+    return IssueSnapshot(
+        number=46, title=digest_title(W46), author="recovery-bot", created_at=NOW,
+        body=body, comments=comments,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("current", "if_missing", "action", "change"),
+    [
+        (None, False, "created", NewIssue(title="T", body="new", labels=(LABEL,))),
+        (None, True, "created", NewIssue(title="T", body="new", labels=(LABEL,))),
+        (digest_snapshot("old"), True, "exists", None),
+        (digest_snapshot("new\r\n"), False, "unchanged", None),
+        (digest_snapshot("old"), False, "edited", Plan(body="new")),
+    ],
+)
+def test_plan_week_issue(
+    current: IssueSnapshot | None, if_missing: bool, action: str, change: object
+) -> None:
+    got = plan_week_issue(current, title="T", body="new", label=LABEL, if_missing=if_missing)
+    assert got == (action, change)
+
+
+def test_plan_close_links_once_by_the_bot_only() -> None:
+    tag = "<!-- recovery-bot:digest-next -->"
+    link = f"{tag}\nSuperseded by the next digest, [#50](u) (T). Closing this one."
+    closing = {"state": "closed", "state_reason": "completed"}
+    kw: dict[str, Any] = {"title": "T", "number": 50, "url": "u", "marker": "recovery-bot"}
+    fresh = digest_snapshot()
+    assert plan_close(fresh, bot_login=BOT, **kw) == Plan(replies=(link,), **closing)
+    linked = digest_snapshot(comments=(CommentInfo("recovery-bot", NOW, body=link),))
+    assert plan_close(linked, bot_login=BOT, **kw) == Plan(**closing)
+    copied = digest_snapshot(comments=(CommentInfo("someone", NOW, body=link),))
+    assert plan_close(copied, bot_login=BOT, **kw) == Plan(replies=(link,), **closing)
+    no_url = plan_close(fresh, bot_login=BOT, **{**kw, "url": None})
+    assert no_url.replies == (link.replace("[#50](u)", "#50"),)
 
 
 # --------------------------------------------------------------------------- end to end

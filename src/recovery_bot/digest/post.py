@@ -345,7 +345,7 @@ async def post_digest(
     action, change = plan_week_issue(
         current, title=title, body=body, label=cfg.label, if_missing=if_missing
     )
-    week_run = await _apply_week_change(parts, week, current, change, dry_run)
+    week_run = await _apply_week_change(parts, week, current, action, change, dry_run)
     to_close = stale if cfg.close_previous else []
     closes = await _close_stale(parts, week, to_close, title, week_run, dry_run)
     return result(
@@ -454,6 +454,7 @@ async def _apply_week_change(
     parts: DigestParts,
     week: IsoWeek,
     current: IssueSnapshot | None,
+    action: Action,
     change: WeekChange,
     dry_run: bool,
 ) -> _RunWrites:
@@ -467,7 +468,8 @@ async def _apply_week_change(
     assert current is not None  # only a NewIssue is planned without one
     out = _RunWrites(current.number, current.html_url or None)
     if change is None:
-        log.info("digest %s: %s#%s left as it is", week, repo, current.number)
+        why = "already posted, left as is" if action == "exists" else "unchanged"
+        log.info("digest %s: %s#%s %s", week, repo, current.number, why)
         return out
     applied = await _apply_to(parts, current, change, dry_run)
     if not dry_run:
