@@ -10,6 +10,7 @@ HTTP; these pin each rule on its own.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -130,8 +131,20 @@ class Issue:
         return [c for c in self.calls if c[0] not in ("label_events", "list_comments")]
 
 
-def _protocol_check(issue: Issue) -> IssueAPI:
-    return issue  # mypy: Issue implements the applier's protocol
+def test_the_memory_issue_speaks_the_whole_protocol() -> None:
+    """If ``IssueAPI`` grows, this double (and these tests) must grow with it; the
+    client the bot really uses must have every method too."""
+    from recovery_bot.platform.github import GitHubClient
+
+    wanted = {
+        name: list(inspect.signature(fn).parameters)
+        for name, fn in vars(IssueAPI).items()
+        if inspect.iscoroutinefunction(fn)
+    }
+    assert "create_issue" in wanted and "edit_issue" in wanted
+    assert {n: list(inspect.signature(getattr(Issue, n)).parameters) for n in wanted} == wanted
+    # The client names a few parameters its own way (the applier passes them by position).
+    assert all(inspect.iscoroutinefunction(getattr(GitHubClient, n)) for n in wanted)
 
 
 async def apply(
