@@ -2,7 +2,7 @@
 
 Seeds a FakeGitHub (the loopback GitHub the tests use, a real HTTP server on 127.0.0.1)
 with issues that have comments, label events and closes, then runs one real
-``digest_post.post_digest`` against it and prints what it cost: API reads and writes,
+``digest.post.post_digest`` against it and prints what it cost: API reads and writes,
 wall time, CPU time and peak memory.
 
 The fake serves from a **child process** by default, so the CPU and memory printed are
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         calls = parent.recv()
     # Run 2 (a dry run, same reads) under tracemalloc, for the peak of Python allocations.
     tracemalloc.start()
-    asyncio.run(run_digest(url, dry_run=True))
+    dry = asyncio.run(run_digest(url, dry_run=True))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
@@ -293,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         f"  digest:          {result.action} #{result.number}, {len(result.body):,} chars, "
         f"closed {list(result.closed)}"
     )
+    # The second run is a dry run of the applier over the plans the first one left.
+    print(f"  dry run after:   {dry.action}, would write {list(dry.writes)}")
     return 0
 
 

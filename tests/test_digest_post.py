@@ -20,11 +20,15 @@ import pytest
 import pytest_asyncio
 
 from recovery_bot.app import parse_config
+from recovery_bot.core.plans import NewIssue, Plan
+from recovery_bot.core.snapshot import CommentInfo, IssueSnapshot
 from recovery_bot.digest.config import DigestConfig
 from recovery_bot.digest.post import (
     META_LAST_WEEK,
     DigestParts,
     digest_loop,
+    plan_close,
+    plan_week_issue,
     post_digest,
     run_due,
     same_content,
@@ -210,6 +214,45 @@ def test_same_content_ignores_only_the_snapshot_time() -> None:
     assert not same_content(a, a.replace("3 d", "4 d"))
 
 
+def digest_snapshot(body: str = "", comments: tuple[CommentInfo, ...] = ()) -> IssueSnapshot:
+    return IssueSnapshot(
+        number=46, title=digest_title(W46), author="recovery-bot", created_at=NOW,
+        body=body, comments=comments,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("current", "if_missing", "action", "change"),
+    [
+        (None, False, "created", NewIssue(title="T", body="new", labels=(LABEL,))),
+        (None, True, "created", NewIssue(title="T", body="new", labels=(LABEL,))),
+        (digest_snapshot("old"), True, "exists", None),
+        (digest_snapshot("new\r\n"), False, "unchanged", None),
+        (digest_snapshot("old"), False, "edited", Plan(body="new")),
+    ],
+)
+def test_plan_week_issue(
+    current: IssueSnapshot | None, if_missing: bool, action: str, change: object
+) -> None:
+    got = plan_week_issue(current, title="T", body="new", label=LABEL, if_missing=if_missing)
+    assert got == (action, change)
+
+
+def test_plan_close_links_once_by_the_bot_only() -> None:
+    tag = "<!-- recovery-bot:digest-next -->"
+    link = f"{tag}\nSuperseded by the next digest, [#50](u) (T). Closing this one."
+    closing = {"state": "closed", "state_reason": "completed"}
+    kw: dict[str, Any] = {"title": "T", "number": 50, "url": "u", "marker": "recovery-bot"}
+    fresh = digest_snapshot()
+    assert plan_close(fresh, bot_login=BOT, **kw) == Plan(replies=(link,), **closing)
+    linked = digest_snapshot(comments=(CommentInfo("recovery-bot", NOW, body=link),))
+    assert plan_close(linked, bot_login=BOT, **kw) == Plan(**closing)
+    copied = digest_snapshot(comments=(CommentInfo("someone", NOW, body=link),))
+    assert plan_close(copied, bot_login=BOT, **kw) == Plan(replies=(link,), **closing)
+    no_url = plan_close(fresh, bot_login=BOT, **{**kw, "url": None})
+    assert no_url.replies == (link.replace("[#50](u)", "#50"),)
+
+
 # --------------------------------------------------------------------------- end to end
 
 
@@ -322,12 +365,62 @@ async def test_dry_run_writes_nothing_and_reports_the_writes(env: SimpleNamespac
     r = await post_digest(env.parts, week=W47, now=NOW, dry_run=True)
     assert env.fake.writes() == []
     assert r.dry_run and r.action == "created" and r.number is None
+    # The applier's dry run: its own account of each write, naming the issue.
     assert r.writes == (
-        f"create issue {digest_title(W47)!r} with label {LABEL!r}",
-        f"comment on #{env.w46} linking the new digest",
-        f"close #{env.w46}",
+        f"create issue {digest_title(W47)!r} with labels [{LABEL!r}]",
+        f"post reply on #{env.w46}",
+        f"set state closed (completed) on #{env.w46}",
     )
     assert r.body.startswith("<!-- recovery-bot:digest week=2026-W47 -->")
+    # ...of exactly these plans: the new issue, then W46 linked (to a number not known
+    # yet in a dry run) and closed.
+    link = (
+        "<!-- recovery-bot:digest-next -->\n"
+        f"Superseded by the next digest ({digest_title(W47)}). Closing this one."
+    )
+    assert r.plans == (
+        (None, NewIssue(title=digest_title(W47), body=r.body, labels=(LABEL,))),
+        (env.w46, Plan(replies=(link,), state="closed", state_reason="completed")),
+    )
+    # The real run then makes exactly the writes the dry run announced.
+    real = await post_digest(env.parts, week=W47, now=NOW, dry_run=False)
+    assert real.writes == r.writes
+    assert write_summary(env.fake) == [
+        f"POST /repos/{REPO}/issues",
+        f"POST /repos/{REPO}/issues/{env.w46}/comments",
+        f"PATCH /repos/{REPO}/issues/{env.w46}",
+    ]
+    assert real.plans[1] == (
+        env.w46,
+        Plan(
+            replies=(
+                "<!-- recovery-bot:digest-next -->\nSuperseded by the next digest, "
+                f"[#{real.number}]({real.url}) ({digest_title(W47)}). Closing this one.",
+            ),
+            state="closed",
+            state_reason="completed",
+        ),
+    )
+
+
+async def test_dry_run_of_a_changed_week_plans_the_body_edit_only(env: SimpleNamespace) -> None:
+    first = await post_digest(env.parts, week=W47, now=NOW, dry_run=False)
+    assert first.number is not None
+    env.fake.add_comment(
+        REPO,
+        first.numbers.never_answered[0].number,
+        body="Looking into it.",
+        user="maintainer1",
+        author_association="COLLABORATOR",
+        created_at=NOW,
+    )
+    env.fake.reset_calls()
+    r = await post_digest(env.parts, week=W47, now=NOW, dry_run=True)
+    assert env.fake.writes() == []
+    assert (r.action, r.number, r.closed) == ("edited", first.number, ())
+    assert r.writes == (f"edit body on #{first.number}",)
+    assert r.plans == ((first.number, Plan(body=r.body)),)
+    assert env.fake.issue(REPO, first.number)["body"] == first.body != r.body
 
 
 async def test_interrupted_close_is_finished_without_a_second_comment(
@@ -511,6 +604,7 @@ async def test_cli_dry_run_prints_then_post_prints_the_url(
     out, err = capsys.readouterr()
     assert out.startswith("<!-- recovery-bot:digest week=2026-W46 -->")
     assert "dry run: Support backlog digest — 2026-W46" in err
+    assert err.splitlines()[-1] == f"  would edit body on #{env.w46}"  # the applier's
     assert env.fake.writes() == []
 
     assert await asyncio.to_thread(main, args) == 0  # W46 exists: edited, not duplicated

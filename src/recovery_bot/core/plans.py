@@ -30,6 +30,8 @@ class Plan:
     - ``replies``: extra one-off comments (slash-command replies); never de-duplicated
       by marker, so only commands produce them.
     - ``state``/``state_reason``: close or reopen the issue.
+    - ``body``: the issue's new body (the digest's weekly issue); ``None`` leaves it
+      alone. The applier edits it only when it differs from the body it is told of.
     """
 
     add_labels: tuple[str, ...] = ()
@@ -45,6 +47,7 @@ class Plan:
     # A maintainer asked for the removal (slash-command): remove the labels even when a
     # person set them. Automatic decisions leave this False.
     force_remove: bool = False
+    body: str | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -58,6 +61,7 @@ class Plan:
             or self.state
             or self.assignees_add
             or self.assignees_remove
+            or self.body is not None
         )
 
     def merged(self, other: Plan) -> Plan:
@@ -82,5 +86,17 @@ class Plan:
                 dict.fromkeys((*self.assignees_remove, *other.assignees_remove))
             ),
             force_remove=self.force_remove or other.force_remove,
+            body=other.body if other.body is not None else self.body,
             notes=(*self.notes, *other.notes),
         )
+
+
+@dataclass(frozen=True)
+class NewIssue:
+    """An issue to open (the weekly digest). GitHub has no idempotent create, so whoever
+    makes one must first have looked for the issue in what it read: the applier opens
+    exactly what it is given."""
+
+    title: str
+    body: str
+    labels: tuple[str, ...] = ()

@@ -6,7 +6,7 @@ GitHub credentials (``GITHUB_TOKEN``, or ``GITHUB_APP_ID`` + private key; plus
 computed from what GitHub says. It does *not* need ``GITHUB_WEBHOOK_SECRET``: nothing is
 received, so ``server.Settings`` (which insists on the secret) is not used.
 
-Posting is idempotent (see ``digest_post``): running it twice for a week edits the one
+Posting is idempotent (see ``digest.post``): running it twice for a week edits the one
 issue, never opens a second.
 """
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from recovery_bot.core.config import AppConfig
     from recovery_bot.digest.post import DigestResult
     from recovery_bot.platform.server import Settings
-
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
@@ -61,7 +60,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
 
-    if args.dry_run:
+    if args.dry_run:  # the body, then the applier's dry run of the run's plans
         sys.stdout.write(result.body)
         print(f"dry run: {result.title} ({len(result.body):,} characters)", file=sys.stderr)
         for line in result.writes or ("no writes needed",):
@@ -111,7 +110,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
             "issue per week (re-runs edit it). Needs GITHUB_TOKEN or App credentials."
         ),
     )
-    p.add_argument("--dry-run", action="store_true", help="print the markdown, write nothing")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the markdown and the writes the applier would make; write nothing",
+    )
     p.add_argument(
         "--week", default=None, help="ISO week like 2026-W47 (default: the last complete week)"
     )

@@ -30,8 +30,11 @@ One run, for one ISO week:
 GitHub before that week began (:func:`history_start`). A digest of a week the bot did
 not watch from its start would be a public issue full of zeros and half-counts.
 
-A dry run does steps 1–3 and reports the writes it would make. Writes go through
-``GitHubClient`` and so through its write budget.
+Step 4 is plans handed to the one applier (``platform.applier``): a ``NewIssue`` for
+the week's issue or a ``Plan`` that sets its body, then per superseded digest a
+``Plan`` with the link as a reply and the close. A dry run is the applier's dry run:
+steps 1–3, then the applier's account of the writes it would make, and no write.
+Writes go through ``GitHubClient`` and so through its write budget.
 
 :func:`digest_loop` runs this on the schedule of app.yaml (``digest.weekday``/``time``,
 UTC) and records the last week posted in the journal's meta table. Catching up after
@@ -43,13 +46,15 @@ losing the meta row costs nothing but one read pass.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
+from recovery_bot.core.plans import NewIssue, Plan
 from recovery_bot.core.snapshot import Clock, IssueSnapshot
 from recovery_bot.digest.config import DigestConfig
 from recovery_bot.digest.report import (
@@ -62,7 +67,7 @@ from recovery_bot.digest.report import (
     last_complete_week,
     render_digest,
 )
-from recovery_bot.platform.applier import marker_for
+from recovery_bot.platform.applier import apply_new_issue, apply_plan, marker_for
 from recovery_bot.sla.clocks import compute_clock
 from recovery_bot.sla.config import SlaConfig
 
@@ -81,19 +86,6 @@ Fetch = Callable[..., Awaitable[list[IssueSnapshot]]]
 
 # Timestamps that change on every run without changing what the digest says.
 _TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
-
-
-class DigestAPI(Protocol):
-    """The GitHub calls a digest run writes with (``github.GitHubClient`` has them)."""
-
-    async def create_issue(
-        self, repo: str, title: str, body: str, labels: Sequence[str] = ()
-    ) -> dict[str, Any]: ...
-    async def edit_issue(self, repo: str, number: int, **fields: Any) -> dict[str, Any]: ...
-    async def create_comment(self, repo: str, number: int, body: str) -> dict[str, Any]: ...
-    async def set_state(
-        self, repo: str, number: int, state: str, state_reason: str | None = None
-    ) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -115,9 +107,12 @@ class DigestParts:
 class DigestResult:
     """What a run did, or in a dry run would do.
 
-    ``writes`` lists one human-readable line per write (made or planned); ``action`` is
-    about the week's own issue: ``exists`` means a catch-up found it and left it alone.
-    ``number``/``url`` are ``None`` only when a dry run would create the issue.
+    ``plans`` are what the run handed the applier, in order: ``(None, NewIssue)`` for
+    the week's new issue, ``(number, Plan)`` for an edit or a close. ``writes`` are the
+    applier's account of them, one line per write made (or in a dry run, that would be
+    made), each naming its issue. ``action`` is about the week's own issue: ``exists``
+    means a catch-up found it and left it alone. ``number``/``url`` are ``None`` only
+    when a dry run would create the issue.
     """
 
     week: IsoWeek
@@ -131,6 +126,7 @@ class DigestResult:
     dry_run: bool
     issues_read: int
     numbers: DigestNumbers
+    plans: tuple[tuple[int | None, NewIssue | Plan], ...] = ()
 
 
 # --------------------------------------------------------------------------- helpers
@@ -211,12 +207,12 @@ def same_content(old: str, new: str) -> bool:
     return strip(old) == strip(new)
 
 
-def _next_comment(marker: str, title: str, number: int, url: str | None) -> str:
+def _next_comment(marker: str, title: str, number: int | None, url: str | None) -> str:
+    """The link left on a superseded digest. ``number`` is ``None`` only in a dry run
+    that would create the new issue (nothing is posted then)."""
     link = f"[#{number}]({url})" if url else f"#{number}"
-    return (
-        f"{marker_for(marker, NEXT_KIND)}\n"
-        f"Superseded by the next digest, {link} ({title}). Closing this one."
-    )
+    where = f"the next digest, {link}" if number is not None else "the next digest"
+    return f"{marker_for(marker, NEXT_KIND)}\nSuperseded by {where} ({title}). Closing this one."
 
 
 def _already_linked(issue: IssueSnapshot, marker: str, bot_login: str) -> bool:
@@ -268,6 +264,46 @@ async def parts_from_bot(bot: Runtime) -> DigestParts:
     )
 
 
+# --------------------------------------------------------------------------- plans (pure)
+
+
+WeekChange = NewIssue | Plan | None
+
+
+def plan_week_issue(
+    current: IssueSnapshot | None, *, title: str, body: str, label: str, if_missing: bool
+) -> tuple[Action, WeekChange]:
+    """What to do with the week's own issue: open it (with the label), edit its body when
+    more than the snapshot time changed, or nothing (``exists``: a catch-up never
+    rewrites a posted digest)."""
+    if current is None:
+        return "created", NewIssue(title=title, body=body, labels=(label,))
+    if if_missing:
+        return "exists", None
+    if same_content(current.body, body):
+        return "unchanged", None
+    return "edited", Plan(body=body)
+
+
+def plan_close(
+    old: IssueSnapshot,
+    *,
+    title: str,
+    number: int | None,
+    url: str | None,
+    marker: str,
+    bot_login: str,
+) -> Plan:
+    """Close a superseded digest, first linking the new one, unless an earlier run that
+    stopped between the two already left the link (looked for in the fetched history)."""
+    linked = _already_linked(old, marker, bot_login)
+    return Plan(
+        replies=() if linked else (_next_comment(marker, title, number, url),),
+        state="closed",
+        state_reason="completed",
+    )
+
+
 # --------------------------------------------------------------------------- one run
 
 
@@ -287,141 +323,202 @@ async def post_digest(
     an existing issue for the week untouched (catch-up after downtime).
     ``require_history``: post nothing (action ``quiet``) unless the bot's first trace on
     GitHub is before the week began (a new install's first week). ``max_chars`` is the
-    body limit (tests lower it to exercise trimming).
+    body limit (tests lower it to exercise trimming). Every write is a plan applied by
+    the applier; a dry run is the applier's dry run.
     """
-    parts = (
-        bot_or_parts
-        if isinstance(bot_or_parts, DigestParts)
-        else await parts_from_bot(bot_or_parts)
+    parts = bot_or_parts
+    if not isinstance(parts, DigestParts):
+        parts = await parts_from_bot(bot_or_parts)
+    cfg = parts.digest
+    issues = await _read_backlog(parts, week)
+    numbers, body = _compute(parts, issues, week, now, max_chars)
+    title = digest_title(week, cfg.title_prefix)
+    found = digest_issues(issues, cfg, parts.bot_login)
+    current, stale = _current_and_stale(found, week)
+    result = functools.partial(
+        DigestResult, week=week, title=title, body=body, dry_run=dry_run,
+        issues_read=len(issues), numbers=numbers,
+    )  # fmt: skip
+    if require_history and current is None and not _watched(parts, issues, found, week):
+        return result(action="quiet", number=None, url=None, closed=(), writes=(), plans=())
+
+    action, change = plan_week_issue(
+        current, title=title, body=body, label=cfg.label, if_missing=if_missing
     )
-    cfg, repo, gh = parts.digest, parts.repo, parts.gh
+    week_run = await _apply_week_change(parts, week, current, action, change, dry_run)
+    to_close = stale if cfg.close_previous else []
+    closes = await _close_stale(parts, week, to_close, title, week_run, dry_run)
+    return result(
+        action=action,
+        number=week_run.number,
+        url=week_run.url,
+        closed=tuple(closes.closed),
+        writes=(*week_run.writes, *closes.writes),
+        plans=(*week_run.plans, *closes.plans),
+    )
+
+
+@dataclass
+class _RunWrites:
+    """What applying some of a run's plans did (or in a dry run would do)."""
+
+    number: int | None = None
+    url: str | None = None
+    writes: list[str] = field(default_factory=list)
+    plans: list[tuple[int | None, NewIssue | Plan]] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)
+
+
+async def _read_backlog(parts: DigestParts, week: IsoWeek) -> list[IssueSnapshot]:
+    """Step 1: open issues, then closed ones touched inside the window; an issue that
+    closes between the two reads shows up twice and the later copy wins."""
     fetch = parts.fetch or _default_fetch
     common = {
         "marker": parts.marker,
         "bot_login": parts.bot_login,
         "maintainers": parts.maintainers,
     }
-
-    # 1. Read. Open issues, then closed ones touched inside the window; an issue that
-    #    closes between the two reads shows up twice and the later copy wins.
     since = window_start(week)
-    open_issues = await fetch(gh, repo, states=("OPEN",), **common)
-    closed_issues = await fetch(gh, repo, states=("CLOSED",), since=since, **common)
+    open_issues = await fetch(parts.gh, parts.repo, states=("OPEN",), **common)
+    closed_issues = await fetch(parts.gh, parts.repo, states=("CLOSED",), since=since, **common)
     by_number = {i.number: i for i in open_issues}
     by_number.update({i.number: i for i in closed_issues})
-    issues = list(by_number.values())
+    return list(by_number.values())
 
-    # 2. Compute.
+
+def _compute(
+    parts: DigestParts, issues: list[IssueSnapshot], week: IsoWeek, now: datetime, max_chars: int
+) -> tuple[DigestNumbers, str]:
+    """Step 2: the open issues' SLA clocks, the numbers and the markdown."""
+    cfg = parts.digest
     clocks: dict[int, Clock] = {
         i.number: compute_clock(i, parts.sla.for_form(i.form), parts.sla.labels, now)
         for i in issues
         if i.state == "open" and not i.is_pull_request
     }
     numbers = compute_digest(
-        issues,
-        clocks,
-        week,
-        digest_label=cfg.label,
-        now=now,
-        title_prefix=cfg.title_prefix,
+        issues, clocks, week, digest_label=cfg.label, now=now, title_prefix=cfg.title_prefix
     )
     body = render_digest(
         numbers,
-        repo=repo,
+        repo=parts.repo,
         max_chars=max_chars,
         list_cap=cfg.list_cap,
         backlinks=cfg.backlinks,
         marker=parts.marker,
     )
-    title = digest_title(week, cfg.title_prefix)
+    return numbers, body
 
-    # 3. Find this week's issue and the older open ones in what was read.
-    found = digest_issues(issues, cfg, parts.bot_login)
+
+def _current_and_stale(
+    found: dict[IsoWeek, list[IssueSnapshot]], week: IsoWeek
+) -> tuple[IssueSnapshot | None, list[IssueSnapshot]]:
+    """Step 3: the week's issue, and the open digests it supersedes.
+
+    Open digests of earlier weeks, and open duplicates of this week's (from a past bug or
+    a hand-made copy), are superseded, but only when this week is the newest:
+    back-filling an old week must not close the latest digest's predecessors.
+    """
     mine = found.get(week, [])
     current = mine[0] if mine else None
-    newest = max(found, default=week)
-    # Open digests of earlier weeks, and open duplicates of this week's (from a past bug
-    # or a hand-made copy), are superseded, but only when this week is the newest:
-    # back-filling an old week must not close the latest digest's predecessors.
+    if week < max(found, default=week):
+        return current, []
     stale = [
         i
         for w, group in sorted(found.items())
         for i in group
         if i.state == "open" and (w < week or (w == week and i is not current))
     ]
-    if week < newest:
-        stale = []
+    return current, stale
 
-    writes: list[str] = []
-    number = current.number if current else None
-    url = (current.html_url or None) if current else None
 
-    if require_history and current is None:
-        first = history_start(issues, found, parts.bot_login)
-        if first is None or first > week.start():
-            seen = first.strftime("%Y-%m-%d %H:%M UTC") if first else "none yet"
-            log.info(
-                "digest %s: not posted: the bot has no full week of history on %s (first "
-                "trace: %s); `recovery-bot digest` posts it anyway", week, repo, seen,
-            )
-            return DigestResult(
-                week=week, title=title, body=body, action="quiet", number=None, url=None,
-                closed=(), writes=(), dry_run=dry_run, issues_read=len(issues),
-                numbers=numbers,
-            )
+def _watched(
+    parts: DigestParts,
+    issues: list[IssueSnapshot],
+    found: dict[IsoWeek, list[IssueSnapshot]],
+    week: IsoWeek,
+) -> bool:
+    """Whether the bot left a trace on GitHub before ``week`` began (else: quiet)."""
+    first = history_start(issues, found, parts.bot_login)
+    if first is not None and first <= week.start():
+        return True
+    seen = first.strftime("%Y-%m-%d %H:%M UTC") if first else "none yet"
+    log.info(
+        "digest %s: not posted: the bot has no full week of history on %s (first "
+        "trace: %s); `recovery-bot digest` posts it anyway", week, parts.repo, seen,
+    )  # fmt: skip
+    return False
 
-    # 4. Write.
-    action: Action
-    if current is None:
-        action = "created"
-        writes.append(f"create issue {title!r} with label {cfg.label!r}")
+
+async def _apply_week_change(
+    parts: DigestParts,
+    week: IsoWeek,
+    current: IssueSnapshot | None,
+    action: Action,
+    change: WeekChange,
+    dry_run: bool,
+) -> _RunWrites:
+    """Step 4a: apply the week's issue plan (a NewIssue or a body edit)."""
+    repo = parts.repo
+    if isinstance(change, NewIssue):
+        made = await apply_new_issue(parts.gh, repo, change, dry_run=dry_run)
         if not dry_run:
-            made = await gh.create_issue(repo, title, body, labels=[cfg.label])
-            number, url = int(made["number"]), made.get("html_url")
-            log.info("digest %s: created %s#%s", week, repo, number)
-    elif if_missing:
-        action = "exists"
-        log.info("digest %s: %s#%s already posted, left as is", week, repo, number)
-    elif same_content(current.body, body):
-        action = "unchanged"
-        log.info("digest %s: %s#%s unchanged", week, repo, number)
-    else:
-        action = "edited"
-        writes.append(f"edit the body of #{number}")
+            log.info("digest %s: created %s#%s", week, repo, made.number)
+        return _RunWrites(made.number, made.url, list(made.writes), [(None, change)])
+    assert current is not None  # only a NewIssue is planned without one
+    out = _RunWrites(current.number, current.html_url or None)
+    if change is None:
+        why = "already posted, left as is" if action == "exists" else "unchanged"
+        log.info("digest %s: %s#%s %s", week, repo, current.number, why)
+        return out
+    applied = await _apply_to(parts, current, change, dry_run)
+    if not dry_run:
+        log.info("digest %s: edited %s#%s", week, repo, current.number)
+    out.writes += applied
+    out.plans.append((current.number, change))
+    return out
+
+
+async def _close_stale(
+    parts: DigestParts,
+    week: IsoWeek,
+    stale: list[IssueSnapshot],
+    title: str,
+    new: _RunWrites,
+    dry_run: bool,
+) -> _RunWrites:
+    """Step 4b: close each superseded digest with a comment linking the new one."""
+    out = _RunWrites()
+    for old in stale:
+        plan = plan_close(
+            old, title=title, number=new.number, url=new.url,
+            marker=parts.marker, bot_login=parts.bot_login,
+        )  # fmt: skip
+        out.writes += await _apply_to(parts, old, plan, dry_run)
+        out.plans.append((old.number, plan))
+        out.closed.append(old.number)
         if not dry_run:
-            assert number is not None
-            await gh.edit_issue(repo, number, body=body)
-            log.info("digest %s: edited %s#%s", week, repo, number)
+            log.info("digest %s: closed the superseded %s#%s", week, parts.repo, old.number)
+    return out
 
-    closed: list[int] = []
-    if cfg.close_previous:
-        for old in stale:
-            if not _already_linked(old, parts.marker, parts.bot_login):
-                where = f"#{number}" if number is not None else "the new digest"
-                writes.append(f"comment on #{old.number} linking {where}")
-                if not dry_run:
-                    assert number is not None
-                    text = _next_comment(parts.marker, title, number, url)
-                    await gh.create_comment(repo, old.number, text)
-            writes.append(f"close #{old.number}")
-            if not dry_run:
-                await gh.set_state(repo, old.number, "closed", "completed")
-                log.info("digest %s: closed the superseded %s#%s", week, repo, old.number)
-            closed.append(old.number)
 
-    return DigestResult(
-        week=week,
-        title=title,
-        body=body,
-        action=action,
-        number=number,
-        url=url,
-        closed=tuple(closed),
-        writes=tuple(writes),
+async def _apply_to(
+    parts: DigestParts, issue: IssueSnapshot, plan: Plan, dry_run: bool
+) -> list[str]:
+    """Apply ``plan`` to a fetched issue; the writes, each naming the issue."""
+    result = await apply_plan(
+        parts.gh,
+        parts.repo,
+        issue.number,
+        plan,
+        current_labels=issue.labels,
+        marker=parts.marker,
+        bot_login=parts.bot_login,
+        state=issue.state,
+        body=issue.body,
         dry_run=dry_run,
-        issues_read=len(issues),
-        numbers=numbers,
     )
+    return [f"{w} on #{issue.number}" for w in result.writes]
 
 
 # --------------------------------------------------------------------------- schedule
@@ -458,7 +555,11 @@ async def run_due(bot: Bot, now: datetime, *, catch_up: bool) -> DigestResult | 
         "catching up" if catch_up else "on schedule",
     )
     result = await post_digest(
-        bot, week=week, now=now, dry_run=bot.dry_run, if_missing=catch_up,
+        bot,
+        week=week,
+        now=now,
+        dry_run=bot.dry_run,
+        if_missing=catch_up,
         require_history=True,
     )
     if result.action == "quiet":
@@ -527,6 +628,8 @@ __all__ = [
     "digest_loop",
     "history_start",
     "parts_from_bot",
+    "plan_close",
+    "plan_week_issue",
     "post_digest",
     "recorded_week",
     "run_due",

@@ -352,11 +352,45 @@ def compute_digest(
         raise ValueError(f"{week} has not started at {_fmt_time(now)}")
     if trend_weeks < 2:
         raise ValueError("trend_weeks must be at least 2")
-    by_form = {form: g.name for g in form_groups for form in g.forms}
-    group_names = [g.name for g in form_groups]
-    if OTHER_FORMS not in group_names:
-        group_names.append(OTHER_FORMS)
+    facts, excluded = _gather_facts(issues, digest_label, title_prefix, form_groups)
+    live = _live_clocks(facts, clocks)
+    as_of = min(now, week.end())
+    total, forms = _form_counts(facts, live, week, _group_names(form_groups))
+    overdue, due_soon, never = _lists(facts, live, now)
+    return DigestNumbers(
+        week=week,
+        now=now,
+        as_of=as_of,
+        total=total,
+        forms=forms,
+        response_week=_response_times(facts, week, week),
+        response_trailing=_response_times(facts, _weeks_back(week, RESPONSE_WINDOW_WEEKS), week),
+        overdue=overdue,
+        due_soon=due_soon,
+        never_answered=never,
+        age_buckets=_age_buckets(facts, as_of),
+        trend=tuple(_week_counts(facts, w) for w in _trend_weeks(week, trend_weeks)),
+        excluded_digest_issues=excluded,
+    )
 
+
+def _group_names(form_groups: Sequence[FormGroup]) -> list[str]:
+    """The table's rows: the configured groups, then "Other forms" unless already there."""
+    names = [g.name for g in form_groups]
+    if OTHER_FORMS not in names:
+        names.append(OTHER_FORMS)
+    return names
+
+
+def _gather_facts(
+    issues: Sequence[IssueSnapshot],
+    digest_label: str,
+    title_prefix: str,
+    form_groups: Sequence[FormGroup],
+) -> tuple[list[_Facts], int]:
+    """The counted issues' facts by number, and how many digest issues were left out
+    (pull requests are left out silently: they are not issues at all)."""
+    by_form = {form: g.name for g in form_groups for form in g.forms}
     facts: list[_Facts] = []
     excluded = 0
     for issue in issues:
@@ -365,35 +399,46 @@ def compute_digest(
         if is_digest_issue(issue, digest_label, title_prefix):
             excluded += 1
             continue
-        closed_at = None
-        if issue.state == "closed":
-            # A closed issue without a timestamp is malformed; treat it as never open.
-            closed_at = issue.closed_at or issue.created_at
-        facts.append(
-            _Facts(
-                number=issue.number,
-                group=by_form.get(issue.form or "", OTHER_FORMS),
-                created_at=issue.created_at,
-                closed_at=closed_at,
-                reason=close_reason(issue),
-                first_response=first_maintainer_response(issue),
-                is_request=not (issue.author_is_maintainer or issue.author_is_bot),
-                is_open=issue.state != "closed",
-            )
-        )
+        facts.append(_facts_of(issue, by_form.get(issue.form or "", OTHER_FORMS)))
     facts.sort(key=lambda f: f.number)
+    return facts, excluded
 
-    prev = week.previous()
-    as_of = min(now, week.end())
 
-    # Live clocks: only for counted issues that are open now.
+def _facts_of(issue: IssueSnapshot, group: str) -> _Facts:
+    closed_at = None
+    if issue.state == "closed":
+        # A closed issue without a timestamp is malformed; treat it as never open.
+        closed_at = issue.closed_at or issue.created_at
+    return _Facts(
+        number=issue.number,
+        group=group,
+        created_at=issue.created_at,
+        closed_at=closed_at,
+        reason=close_reason(issue),
+        first_response=first_maintainer_response(issue),
+        is_request=not (issue.author_is_maintainer or issue.author_is_bot),
+        is_open=issue.state != "closed",
+    )
+
+
+def _live_clocks(facts: Sequence[_Facts], clocks: Mapping[int, Clock]) -> dict[int, Clock]:
+    """The clocks that count: those of counted issues open now and not themselves
+    closed (clocks are known only now, so only open issues wait on anyone)."""
     live: dict[int, Clock] = {}
     for f in facts:
         clock = clocks.get(f.number)
         if f.is_open and clock is not None and clock.state != "closed":
             live[f.number] = clock
+    return live
 
-    def form_counts(name: str, subset: list[_Facts]) -> FormCounts:
+
+def _form_counts(
+    facts: Sequence[_Facts], live: Mapping[int, Clock], week: IsoWeek, group_names: list[str]
+) -> tuple[FormCounts, tuple[FormCounts, ...]]:
+    """The headline row for all forms, then one row per form group."""
+    prev = week.previous()
+
+    def counts(name: str, subset: Sequence[_Facts]) -> FormCounts:
         owners = [live[f.number].owner for f in subset if f.number in live]
         return FormCounts(
             name=name,
@@ -403,17 +448,30 @@ def compute_digest(
             waiting_on_reporters=owners.count("reporter"),
         )
 
-    forms = tuple(form_counts(name, [f for f in facts if f.group == name]) for name in group_names)
-    total = form_counts("All forms", facts)
+    forms = tuple(counts(name, [f for f in facts if f.group == name]) for name in group_names)
+    return counts("All forms", facts), forms
 
-    trend_list = [week]
-    for _ in range(trend_weeks - 1):
-        trend_list.append(trend_list[-1].previous())
-    trend = tuple(_week_counts(facts, w) for w in reversed(trend_list))
 
-    first_trailing = week
-    for _ in range(RESPONSE_WINDOW_WEEKS - 1):
-        first_trailing = first_trailing.previous()
+def _weeks_back(week: IsoWeek, count: int) -> IsoWeek:
+    """The first of the ``count`` weeks ending with ``week``."""
+    first = week
+    for _ in range(count - 1):
+        first = first.previous()
+    return first
+
+
+def _trend_weeks(week: IsoWeek, count: int) -> list[IsoWeek]:
+    """The ``count`` weeks ending with ``week``, oldest first."""
+    weeks = [week]
+    for _ in range(count - 1):
+        weeks.append(weeks[-1].previous())
+    return weeks[::-1]
+
+
+def _lists(
+    facts: Sequence[_Facts], live: Mapping[int, Clock], now: datetime
+) -> tuple[tuple[ListedIssue, ...], tuple[ListedIssue, ...], tuple[ListedIssue, ...]]:
+    """Overdue, due soon and never answered, each oldest first (ties by number)."""
 
     def listed(f: _Facts) -> ListedIssue:
         clock = live.get(f.number)
@@ -425,19 +483,22 @@ def compute_digest(
             due=clock.due if clock is not None else None,
         )
 
+    def in_state(state: str) -> tuple[ListedIssue, ...]:
+        return tuple(
+            listed(f) for f in oldest_first if f.number in live and live[f.number].state == state
+        )
+
     oldest_first = sorted(facts, key=lambda f: (f.created_at, f.number))
-    overdue = tuple(
-        listed(f) for f in oldest_first if f.number in live and live[f.number].state == "overdue"
-    )
-    due_soon = tuple(
-        listed(f) for f in oldest_first if f.number in live and live[f.number].state == "due_soon"
-    )
     never = tuple(
         listed(f) for f in oldest_first if f.is_open and f.is_request and f.first_response is None
     )
+    return in_state("overdue"), in_state("due_soon"), never
 
+
+def _age_buckets(facts: Sequence[_Facts], as_of: datetime) -> tuple[AgeBucket, ...]:
+    """Issues open at ``as_of`` by whole days of age, in :data:`AGE_BUCKETS`."""
     open_ages = [_whole_days(as_of - f.created_at) for f in facts if _open_at(f, as_of)]
-    buckets = tuple(
+    return tuple(
         AgeBucket(
             label,
             lo,
@@ -445,22 +506,6 @@ def compute_digest(
             sum(1 for a in open_ages if a >= lo and (hi is None or a <= hi)),
         )
         for label, lo, hi in AGE_BUCKETS
-    )
-
-    return DigestNumbers(
-        week=week,
-        now=now,
-        as_of=as_of,
-        total=total,
-        forms=forms,
-        response_week=_response_times(facts, week, week),
-        response_trailing=_response_times(facts, first_trailing, week),
-        overdue=overdue,
-        due_soon=due_soon,
-        never_answered=never,
-        age_buckets=buckets,
-        trend=trend,
-        excluded_digest_issues=excluded,
     )
 
 
@@ -600,16 +645,28 @@ def _render(
     marker: str | None,
     max_chars: int,
 ) -> str:
-    out: list[str] = []
+    """The whole digest with lists cut to ``cap``: one function per section, in order."""
+    link = _linker(repo, backlinks)
+    out = _intro(n, marker)
+    out += _cut_note(n, cap, full_cap, max_chars)
+    out += _this_week_section(n)
+    out += _by_form_section(n)
+    out += _trend_section(n)
+    out += _age_section(n)
+    out += _response_section(n)
+    out += _late_section(n, cap, link)
+    out += _never_answered_section(n, cap, link)
+    out += _footer(n, repo)
+    return "\n".join(out) + "\n"
+
+
+def _intro(n: DigestNumbers, marker: str | None) -> list[str]:
+    """The hidden marker, the week's dates and the one-paragraph summary."""
     week, prev = n.week, n.week.previous()
     this, before = n.total.this_week, n.total.previous_week
-    last_day = week.end() - _DAY
-    so_far = "" if n.week_complete else " (so far)"
-
-    if marker:
-        out.append(f"<!-- {marker}:digest week={week} -->")
+    out = [f"<!-- {marker}:digest week={week} -->"] if marker else []
     out.append(
-        f"**{week}**: {_fmt_date(week.start())} to {_fmt_date(last_day)} (UTC)"
+        f"**{week}**: {_fmt_date(week.start())} to {_fmt_date(week.end() - _DAY)} (UTC)"
         f"{', week in progress' if not n.week_complete else ''}."
         f" Snapshot taken {_fmt_time(n.now)}."
     )
@@ -621,17 +678,27 @@ def _render(
         f"**{len(n.overdue):,}** overdue, **{len(n.due_soon):,}** due soon, "
         f"**{len(n.never_answered):,}** never answered by a maintainer."
     )
-    longest = max(len(n.overdue), len(n.due_soon), len(n.never_answered))
-    if cap < full_cap and longest > cap:
-        out += [
-            "",
-            "> [!NOTE]",
-            f"> Lists are cut to {cap:,} entries each to keep this issue within "
-            f"{max_chars:,} characters (GitHub's limit is {GITHUB_BODY_LIMIT:,}).",
-        ]
+    return out
 
-    # Headline.
-    out += [
+
+def _cut_note(n: DigestNumbers, cap: int, full_cap: int, max_chars: int) -> list[str]:
+    """Says the lists were shortened, only when trimming actually hid entries."""
+    longest = max(len(n.overdue), len(n.due_soon), len(n.never_answered))
+    if not (cap < full_cap and longest > cap):
+        return []
+    return [
+        "",
+        "> [!NOTE]",
+        f"> Lists are cut to {cap:,} entries each to keep this issue within "
+        f"{max_chars:,} characters (GitHub's limit is {GITHUB_BODY_LIMIT:,}).",
+    ]
+
+
+def _this_week_section(n: DigestNumbers) -> list[str]:
+    week, prev = n.week, n.week.previous()
+    this, before = n.total.this_week, n.total.previous_week
+    so_far = "" if n.week_complete else " (so far)"
+    return [
         "",
         "## This week",
         "",
@@ -650,8 +717,9 @@ def _render(
         "weeks, so there is no comparison.",
     ]
 
-    # Per form.
-    out += [
+
+def _by_form_section(n: DigestNumbers) -> list[str]:
+    out = [
         "",
         "## By form",
         "",
@@ -669,13 +737,15 @@ def _render(
             f"| {_cell(t.open_at_end, b.open_at_end)} "
             f"| {fc.waiting_on_maintainers:,} | {fc.waiting_on_reporters:,} |"
         )
-    out += ["", f"In brackets: change against {prev}."]
+    return [*out, "", f"In brackets: change against {n.week.previous()}."]
 
-    # Trend.
+
+def _trend_section(n: DigestNumbers) -> list[str]:
+    """Two charts (flow in tens, stock in hundreds share no scale) and a folded table."""
     labels = ", ".join(f'"W{w.week.week:02d}"' for w in n.trend)
     flow_max = max([w.opened for w in n.trend] + [w.closed for w in n.trend])
     stock_max = max(w.open_at_end for w in n.trend)
-    out += [
+    out = [
         "",
         f"## Trend, last {len(n.trend)} weeks",
         "",
@@ -703,11 +773,13 @@ def _render(
     ]
     for w in reversed(n.trend):
         out.append(f"| {w.week} | {w.opened:,} | {w.closed:,} | {w.open_at_end:,} |")
-    out += ["", "</details>"]
+    return [*out, "", "</details>"]
 
-    # Age distribution.
+
+def _age_section(n: DigestNumbers) -> list[str]:
     age_at = "the end of the week" if n.week_complete else _fmt_time(n.as_of)
-    out += [
+    buckets = n.age_buckets
+    return [
         "",
         "## Age of the open backlog",
         "",
@@ -715,22 +787,21 @@ def _render(
         "",
         "| Age (days) | Issues |",
         "| --- | ---: |",
-    ]
-    out += [f"| {b.label} | {b.count:,} |" for b in n.age_buckets]
-    out += [
+        *(f"| {b.label} | {b.count:,} |" for b in buckets),
         "",
         "```mermaid",
         "xychart-beta",
         '    title "Open issues by age in days"',
-        "    x-axis [" + ", ".join(f'"{_ascii_bucket(b.label)}"' for b in n.age_buckets) + "]",
-        f'    y-axis "Issues" 0 --> {_nice_ceiling(max(b.count for b in n.age_buckets))}',
-        f"    bar [{', '.join(str(b.count) for b in n.age_buckets)}]",
+        "    x-axis [" + ", ".join(f'"{_ascii_bucket(b.label)}"' for b in buckets) + "]",
+        f'    y-axis "Issues" 0 --> {_nice_ceiling(max(b.count for b in buckets))}',
+        f"    bar [{', '.join(str(b.count) for b in buckets)}]",
         "```",
     ]
 
-    # Response times.
+
+def _response_section(n: DigestNumbers) -> list[str]:
     rw, rt = n.response_week, n.response_trailing
-    out += [
+    return [
         "",
         "## Time to first maintainer response",
         "",
@@ -744,9 +815,9 @@ def _render(
         f"| {_days(rt.median_days)} | {_days(rt.p90_days)} |",
     ]
 
-    # Lists.
-    link = _linker(repo, backlinks)
-    out += [
+
+def _late_section(n: DigestNumbers, cap: int, link: Callable[[int], str]) -> list[str]:
+    out = [
         "",
         "## Late and due soon",
         "",
@@ -754,23 +825,26 @@ def _render(
     ]
     out += _sla_list(f"Overdue ({len(n.overdue):,})", n.overdue, cap, link)
     out += _sla_list(f"Due soon ({len(n.due_soon):,})", n.due_soon, cap, link)
-    out += [
+    return out
+
+
+def _never_answered_section(n: DigestNumbers, cap: int, link: Callable[[int], str]) -> list[str]:
+    out = [
         "",
         f"## Never answered by a maintainer ({len(n.never_answered):,})",
         "",
         "Open issues without any maintainer comment, oldest first.",
         "",
     ]
-    if n.never_answered:
-        out += ["| Issue | Form | Age |", "| --- | --- | ---: |"]
-        out += [
-            f"| {link(i.number)} | {i.form} | {i.age_days:,} d |" for i in n.never_answered[:cap]
-        ]
-        out += _more(len(n.never_answered), cap)
-    else:
-        out.append("None.")
+    if not n.never_answered:
+        return [*out, "None."]
+    out += ["| Issue | Form | Age |", "| --- | --- | ---: |"]
+    out += [f"| {link(i.number)} | {i.form} | {i.age_days:,} d |" for i in n.never_answered[:cap]]
+    return out + _more(len(n.never_answered), cap)
 
-    out += [
+
+def _footer(n: DigestNumbers, repo: str) -> list[str]:
+    return [
         "",
         "---",
         f"<sub>Generated by recovery-bot for {repo} from a snapshot taken "
@@ -778,7 +852,6 @@ def _render(
         "issues are not counted. Issues are listed by number only: no titles, names or "
         "addresses. Percentiles interpolate linearly between ranks.</sub>",
     ]
-    return "\n".join(out) + "\n"
 
 
 def _sla_list(

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from recovery_bot.core.plans import Plan
+from recovery_bot.core.plans import NewIssue, Plan
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ class IssueAPI(Protocol):
     ) -> Any: ...
     async def add_assignees(self, repo: str, number: int, logins: Sequence[str]) -> Any: ...
     async def remove_assignees(self, repo: str, number: int, logins: Sequence[str]) -> Any: ...
+    async def edit_issue(self, repo: str, number: int, **fields: Any) -> Any: ...
+    async def create_issue(
+        self, repo: str, title: str, body: str, labels: Sequence[str] = ()
+    ) -> dict[str, Any]: ...
 
 
 def marker_for(marker: str, kind: str = "triage") -> str:
@@ -80,6 +84,9 @@ class ApplyResult:
     #: answers 201 and silently drops anyone who cannot be assigned (no access to the
     #: repository, no such account, ``@everyone``); only the issue it returns tells.
     not_assigned: list[str] = field(default_factory=list)
+    #: The issue :func:`apply_new_issue` opened (``None`` in a dry run).
+    number: int | None = None
+    url: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -93,8 +100,6 @@ class TriageOutcome:
     outcome: Outcome
     why: str = ""
     result: ApplyResult | None = None
-
-
 
 
 def _event_fields(ev: Any) -> tuple[str, bool, str]:
@@ -129,9 +134,33 @@ async def labels_set_by(
         label, added, actor = _event_fields(ev)
         if label in candidates and added:
             last_adder[label] = actor
-    return {
-        lbl for lbl, actor in last_adder.items() if actor.casefold() == bot_login.casefold()
-    }
+    return {lbl for lbl, actor in last_adder.items() if actor.casefold() == bot_login.casefold()}
+
+
+@dataclass
+class _Application:
+    """One application of a plan to one issue: where it writes and what it did so far.
+
+    Every write goes through :meth:`write`, which is where a dry run stops: it records
+    the description and returns ``None`` instead of calling GitHub.
+    """
+
+    gh: IssueAPI
+    repo: str
+    number: int | None  # None: the issue does not exist yet (NewIssue)
+    result: ApplyResult
+    dry_run: bool
+    on_write: Callable[[str], Awaitable[None]] | None
+
+    async def write(self, desc: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        self.result.writes.append(desc)
+        if self.dry_run:
+            where = f"#{self.number}" if self.number is not None else " (new issue)"
+            log.info("dry-run %s%s: would %s", self.repo, where, desc)
+            return None
+        if self.on_write is not None:
+            await self.on_write(desc)
+        return await call()
 
 
 async def apply_plan(
@@ -146,98 +175,158 @@ async def apply_plan(
     comments: Sequence[dict[str, Any]] | None = None,
     state: str | None = None,
     assignees: Sequence[str] = (),
+    body: str | None = None,
     dry_run: bool = False,
     on_write: Callable[[str], Awaitable[None]] | None = None,
 ) -> ApplyResult:
     """Make the issue match ``plan``.
 
+    ``current_labels``, ``state``, ``assignees`` and ``body`` describe the issue as the
+    caller last saw it (``body=None``: unknown, so a planned body is always written).
     ``comments`` may be passed when the caller already knows them (e.g. ``[]`` for a
     brand-new issue whose payload says it has no comments); otherwise they are listed
     only if the plan touches the triage comment.
     """
-    result = ApplyResult(labels=list(current_labels))
-    have = {lbl.casefold(): lbl for lbl in current_labels}
+    app = _Application(
+        gh, repo, number, ApplyResult(labels=list(current_labels)), dry_run, on_write
+    )
+    have = {lbl.casefold(): lbl for lbl in current_labels}  # as the caller saw them
+    await _add_labels(app, plan, have)
+    await _remove_labels(app, plan, have, bot_login)
+    if plan.body is not None and plan.body != body:
+        new_body = plan.body
+        await app.write("edit body", lambda: gh.edit_issue(repo, number, body=new_body))
+    if plan.comment_action != "keep":
+        await _sync_comment(app, plan, marker, bot_login, comments)
+    # One-off replies (slash-command answers, reminders): never de-duplicated.
+    for reply in plan.replies:
+        await app.write("post reply", functools.partial(gh.create_comment, repo, number, reply))
+    await _sync_assignees(app, plan, assignees)
+    # State last, so a closing reply is posted before the issue closes.
+    new_state = plan.state
+    if new_state is not None and new_state != state:
+        await app.write(
+            f"set state {new_state} ({plan.state_reason})",
+            lambda: gh.set_state(repo, number, new_state, plan.state_reason),
+        )
+    return app.result
 
-    async def write(desc: str, call: Callable[[], Awaitable[Any]]) -> Any:
-        result.writes.append(desc)
-        if dry_run:
-            log.info("dry-run %s#%d: would %s", repo, number, desc)
-            return None
-        if on_write is not None:
-            await on_write(desc)
-        return await call()
 
-    # 1. labels to add
+async def apply_new_issue(
+    gh: IssueAPI,
+    repo: str,
+    issue: NewIssue,
+    *,
+    dry_run: bool = False,
+    on_write: Callable[[str], Awaitable[None]] | None = None,
+) -> ApplyResult:
+    """Open ``issue`` (title, body and labels in one call). ``ApplyResult.number`` and
+    ``url`` say which issue GitHub made; both stay ``None`` in a dry run."""
+    app = _Application(gh, repo, None, ApplyResult(labels=list(issue.labels)), dry_run, on_write)
+    made = await app.write(
+        f"create issue {issue.title!r} with labels {list(issue.labels)}",
+        lambda: gh.create_issue(repo, issue.title, issue.body, labels=list(issue.labels)),
+    )
+    if isinstance(made, dict):
+        app.result.number = int(made["number"])
+        app.result.url = made.get("html_url")
+    return app.result
+
+
+def _target(app: _Application) -> int:
+    """The issue number of an application to an existing issue."""
+    assert app.number is not None, "only NewIssue is applied without a number"
+    return app.number
+
+
+async def _add_labels(app: _Application, plan: Plan, have: Mapping[str, str]) -> None:
+    """Add only the labels the issue lacks (compared without case), in one call."""
     to_add = [lbl for lbl in dict.fromkeys(plan.add_labels) if lbl.casefold() not in have]
     if to_add:
-        await write(f"add labels {to_add}", lambda: gh.add_labels(repo, number, to_add))
-        result.labels += to_add
+        number = _target(app)
+        await app.write(f"add labels {to_add}", lambda: app.gh.add_labels(app.repo, number, to_add))
+        app.result.labels += to_add
 
-    # 2. labels to remove: only those present and last added by the bot
+
+async def _remove_labels(
+    app: _Application, plan: Plan, have: Mapping[str, str], bot_login: str
+) -> None:
+    """Remove the planned labels that were present and (unless the plan forces it) were
+    last added by the bot; reading the issue's events costs one read, only when needed.
+    A label the plan also adds is never removed."""
     candidates = {
         have[lbl.casefold()]
         for lbl in plan.remove_labels
         if lbl.casefold() in have and lbl not in plan.add_labels
     }
-    if candidates:
-        if plan.force_remove:
-            ours = candidates
-        else:
-            result.reads += 1
-            ours = await labels_set_by(gh, repo, number, candidates, bot_login)
-        for lbl in sorted(ours):
-            await write(
-                f"remove label {lbl!r}", functools.partial(gh.remove_label, repo, number, lbl)
-            )
-            result.labels.remove(lbl)
-
-    # 3. the one triage comment
-    if plan.comment_action != "keep":
-        if comments is None:
-            result.reads += 1
-            comments = await gh.list_comments(repo, number)
-        existing = find_bot_comment(
-            comments, marker=marker, bot_login=bot_login, kind=plan.comment_kind
+    if not candidates:
+        return
+    number = _target(app)
+    if plan.force_remove:
+        ours = candidates
+    else:
+        app.result.reads += 1
+        ours = await labels_set_by(app.gh, app.repo, number, candidates, bot_login)
+    for lbl in sorted(ours):
+        await app.write(
+            f"remove label {lbl!r}",
+            functools.partial(app.gh.remove_label, app.repo, number, lbl),
         )
-        if plan.comment_action in ("upsert", "resolve") and plan.comment is not None:
-            body = with_marker(plan.comment, marker, plan.comment_kind)
-            if existing is None:
-                if plan.comment_action == "upsert":
-                    created = await write(
-                        "create comment", lambda: gh.create_comment(repo, number, body)
-                    )
-                    if isinstance(created, dict):
-                        result.comment_id = created.get("id")
-            else:
-                result.comment_id = existing.get("id")
-                if (existing.get("body") or "") != body:
-                    cid = int(existing["id"])
-                    await write(
-                        f"edit comment {cid}", lambda: gh.edit_comment(repo, cid, body)
-                    )
-        elif plan.comment_action == "delete" and existing is not None:
+        app.result.labels.remove(lbl)
+
+
+async def _sync_comment(
+    app: _Application,
+    plan: Plan,
+    marker: str,
+    bot_login: str,
+    comments: Sequence[dict[str, Any]] | None,
+) -> None:
+    """The one bot comment of ``plan.comment_kind``: created (``upsert`` only), edited
+    when its text differs, or deleted. Comments are listed only when not given."""
+    number = _target(app)
+    if comments is None:
+        app.result.reads += 1
+        comments = await app.gh.list_comments(app.repo, number)
+    existing = find_bot_comment(
+        comments, marker=marker, bot_login=bot_login, kind=plan.comment_kind
+    )
+    if plan.comment_action == "delete":
+        if existing is not None:
             cid = int(existing["id"])
-            await write(f"delete comment {cid}", lambda: gh.delete_comment(repo, cid))
+            await app.write(f"delete comment {cid}", lambda: app.gh.delete_comment(app.repo, cid))
+        return
+    if plan.comment_action not in ("upsert", "resolve") or plan.comment is None:
+        return
+    body = with_marker(plan.comment, marker, plan.comment_kind)
+    if existing is None:
+        if plan.comment_action == "upsert":  # "resolve" never creates
+            created = await app.write(
+                "create comment", lambda: app.gh.create_comment(app.repo, number, body)
+            )
+            if isinstance(created, dict):
+                app.result.comment_id = created.get("id")
+        return
+    app.result.comment_id = existing.get("id")
+    if (existing.get("body") or "") != body:
+        cid = int(existing["id"])
+        await app.write(f"edit comment {cid}", lambda: app.gh.edit_comment(app.repo, cid, body))
 
-    # 4. one-off replies (slash-command answers, reminders)
-    for reply in plan.replies:
-        await write("post reply", functools.partial(gh.create_comment, repo, number, reply))
 
-    # 5. assignees
+async def _sync_assignees(app: _Application, plan: Plan, assignees: Sequence[str]) -> None:
+    """Assign only who is not assigned yet, unassign only who is; record anyone GitHub
+    silently declined to assign."""
     assigned = {a.casefold() for a in assignees}
-    add_a = [a for a in plan.assignees_add if a.casefold() not in assigned]
-    if add_a:
-        answer = await write(f"assign {add_a}", lambda: gh.add_assignees(repo, number, add_a))
-        result.not_assigned = _not_assigned(add_a, answer)
-    rm_a = [a for a in plan.assignees_remove if a.casefold() in assigned]
-    if rm_a:
-        await write(f"unassign {rm_a}", lambda: gh.remove_assignees(repo, number, rm_a))
-
-    # 6. state last, so a closing reply is posted before the issue closes
-    new_state = plan.state
-    if new_state is not None and new_state != state:
-        await write(
-            f"set state {new_state} ({plan.state_reason})",
-            lambda: gh.set_state(repo, number, new_state, plan.state_reason),
+    add = [a for a in plan.assignees_add if a.casefold() not in assigned]
+    remove = [a for a in plan.assignees_remove if a.casefold() in assigned]
+    if add:
+        number = _target(app)
+        answer = await app.write(
+            f"assign {add}", lambda: app.gh.add_assignees(app.repo, number, add)
         )
-    return result
+        app.result.not_assigned = _not_assigned(add, answer)
+    if remove:
+        number = _target(app)
+        await app.write(
+            f"unassign {remove}", lambda: app.gh.remove_assignees(app.repo, number, remove)
+        )
