@@ -38,7 +38,7 @@ import aiohttp
 
 from recovery_bot.app import parse_config
 from recovery_bot.commands.rules import snooze_marker
-from recovery_bot.intake.decision import RESOLVED_TEXT
+from recovery_bot.intake.decision import decide, gather_facts
 from recovery_bot.platform.applier import marker_for
 from recovery_bot.platform.github import GitHubFactory, TokenAuth, WriteBudget
 from recovery_bot.platform.runtime import Runtime
@@ -63,6 +63,12 @@ RECOVERY = (
     "\n\n### Acknowledgement\n\n- [x] I understand that it may take a significant amount of "
     "time to process my account recovery request.\n"
 )
+#: The triage comment the bot had written on a complete lost-2FA request (the sweep only
+#: compares its queue block).
+TRIAGE_TEXT = decide(
+    gather_facts(RECOVERY.format(user="alice", reason="Lost 2FA authentication app")),
+    parse_config({"repositories": ["pypi/support"]}),
+).comment or ""
 REASONS = (
     "I lost my phone and with it the authenticator app I used for 2FA on PyPI.",
     "I no longer have access to the e-mail address on my account; my old employer closed it.",
@@ -202,7 +208,7 @@ async def previous_sweep(fake: FakeGitHub, bot: Runtime, recovery: list[int]) ->
                              user_type="Bot", created_at=T0)
         if s.number in is_recovery and not s.author_is_maintainer:
             label = state.bucket_of(s.created_at, s.number)
-            text = with_queue_block(RESOLVED_TEXT, "recovery-bot", label,
+            text = with_queue_block(TRIAGE_TEXT, "recovery-bot", label,
                                     state.paragraph(label) if label else "")
             fake.add_comment(REPO, s.number, body=f"{marker_for('recovery-bot')}\n{text}",
                              user=BOT, user_type="Bot",
