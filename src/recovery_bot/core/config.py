@@ -30,6 +30,7 @@ import string
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -121,9 +122,15 @@ def setting(
     return field(default=default, metadata=meta)
 
 
+@cache
+def _fields(cls: type[DataclassInstance]) -> tuple[Field[Any], ...]:
+    return fields(cls)
+
+
+@cache
 def keys(cls: type[DataclassInstance]) -> tuple[str, ...]:
     """The keys ``cls`` reads from app.yaml, in declaration order."""
-    return tuple(f.name for f in fields(cls) if f.metadata.get("key", True))
+    return tuple(f.name for f in _fields(cls) if f.metadata.get("key", True))
 
 
 def reject_unknown(sec: Section, known: Collection[str]) -> None:
@@ -140,7 +147,7 @@ def read_section(cls: type[T], sec: Section, base: object = None, **fixed: Any) 
     are taken as they are (what the caller already read, or what is not in app.yaml)."""
     reject_unknown(sec, keys(cls))
     values = dict(fixed)
-    for f in fields(cls):
+    for f in _fields(cls):
         if f.name not in fixed:
             values[f.name] = _value(f, sec, base)
     obj = cls(**values)
@@ -152,7 +159,7 @@ def read_section(cls: type[T], sec: Section, base: object = None, **fixed: Any) 
 
 def read_key(cls: type[DataclassInstance], sec: Section, name: str, base: object = None) -> Any:
     """One key of ``cls``, read and checked as :func:`read_section` would."""
-    return _value(next(f for f in fields(cls) if f.name == name), sec, base)
+    return _value(next(f for f in _fields(cls) if f.name == name), sec, base)
 
 
 def _default(f: Field[Any], base: object) -> Any:
