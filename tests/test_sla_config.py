@@ -124,6 +124,11 @@ AR = "sla.forms.account-recovery"
         (form(first_respone="7d"), f"{AR}.first_respone", "unknown key"),
         ({"forms": {"acount-recovery": {}}}, "sla.forms.acount-recovery", "unknown form id"),
         ({"forms": {"network": {}}}, "sla.forms.network.first_response", "required"),
+        (
+            {"forms": {"network": {"first_respone": "7d"}}},
+            "sla.forms.network.first_respone",
+            "unknown key",
+        ),
         ({"forms": {}}, "sla.forms", "at least one form"),
         ({"forms": ["account-recovery"]}, "sla.forms", "must be a mapping"),
         ({"lables": {}}, "sla.lables", "unknown key"),

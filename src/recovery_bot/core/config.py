@@ -22,7 +22,6 @@ feature.
 
 from __future__ import annotations
 
-import builtins
 import logging
 import os
 import re
@@ -135,7 +134,7 @@ def keys(cls: type[DataclassInstance]) -> tuple[str, ...]:
 
 def reject_unknown(sec: Section, known: Collection[str]) -> None:
     """Reject keys the section does not know (typos must not pass silently)."""
-    unknown = sorted(builtins.str(k) for k in sec.data if k not in known)
+    unknown = sorted(str(k) for k in sec.data if k not in known)
     if unknown:
         raise sec.error(unknown[0], f"unknown key (known keys: {', '.join(sorted(known))})")
 
@@ -192,7 +191,7 @@ def _value(f: Field[Any], sec: Section, base: object) -> Any:
         out = _choice(sec, f.name, value, meta)
     else:
         try:
-            reader = _BY_TYPE[builtins.str(f.type)]
+            reader = _BY_TYPE[str(f.type)]
         except KeyError:
             raise TypeError(f"{f.name}: no reader for {f.type!r}; give setting(read=...)") from None
         out = reader(sec, f.name, value, meta)
@@ -245,7 +244,7 @@ def _duration(sec: Section, name: str, value: Any, meta: Mapping[str, Any]) -> t
     try:
         td = parse_duration(value)
     except ValueError as exc:
-        raise sec.error(name, builtins.str(exc)) from None
+        raise sec.error(name, str(exc)) from None
     if td <= timedelta(0):
         raise sec.error(name, "must be longer than zero")
     return td
@@ -277,7 +276,7 @@ def _choice(sec: Section, name: str, value: Any, meta: Mapping[str, Any]) -> str
     return word
 
 
-_BY_TYPE: dict[builtins.str, Callable[[Section, str, Any, Mapping[str, Any]], Any]] = {
+_BY_TYPE: dict[str, Callable[[Section, str, Any, Mapping[str, Any]], Any]] = {
     "str": _text,
     "int": _whole,
     "float": _number,

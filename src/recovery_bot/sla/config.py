@@ -60,7 +60,15 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from recovery_bot.core.config import read_key, read_section, setting, strings, text
+from recovery_bot.core.config import (
+    keys,
+    read_key,
+    read_section,
+    reject_unknown,
+    setting,
+    strings,
+    text,
+)
 from recovery_bot.core.durations import format_duration
 from recovery_bot.intake.forms import FORM_IDS
 
@@ -230,6 +238,7 @@ def _forms(sec: Section, key: str, value: Any) -> Mapping[str, FormSla]:
         one = fsec.sub(name)
         base = DEFAULT_FORMS.get(name)
         if base is None:  # a form without defaults: first_response is required
+            reject_unknown(one, keys(FormSla))  # a typo is reported as such, not as missing
             first = read_key(FormSla, one, "first_response")
             base = FormSla(name, first, first, timedelta(days=1), timedelta(days=14))
         forms[name] = read_section(FormSla, one, base, form=name)
