@@ -41,13 +41,22 @@ Shape (every key optional)::
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
-from recovery_bot.core.config import AppConfig, Section
+from recovery_bot.core.config import (
+    AppConfig,
+    Section,
+    keys,
+    read_section,
+    reject_unknown,
+    setting,
+    strings,
+    template_fields,
+    text,
+)
 from recovery_bot.core.errors import ConfigError
 
 CloseReason = Literal["completed", "not_planned", "duplicate"]
@@ -77,17 +86,54 @@ _COMMAND_NAME_RE = re.compile(r"\A[a-z][a-z-]{1,31}\Z")
 _MAX_LABEL = 50  # GitHub's limit on label names
 
 
+DEFAULT_SNOOZE_TEXT = (
+    "Pausing the response clock on this issue until {until}. `/resume` ends the pause sooner."
+)
+
+DEFAULT_REFUSAL_TEXT = (
+    "Hi {actor}, thanks! Only PyPI's support team can use {command} here: {who}. "
+    "Nothing was changed. If this is your request, there's nothing to run: just reply here "
+    "in your own words and a maintainer will see it."
+)
+
+_WRONG_QUEUE = "We're closing this one so it doesn't wait in the wrong queue."
+
+
+def _check_label(sec: Section, key: str, label: str) -> str:
+    if label != label.strip() or not label:
+        raise sec.error(key, f"label {label!r} has leading or trailing spaces")
+    if len(label) > _MAX_LABEL:
+        raise sec.error(key, f"label {label!r} is longer than {_MAX_LABEL} characters")
+    if any(q in label for q in "\"'“”‘’"):
+        raise sec.error(key, f"label {label!r} contains a quote, so it cannot be typed in /label")
+    return label
+
+
+def _labels(sec: Section, key: str, value: Any) -> tuple[str, ...]:
+    """Label names as typed in /label (one each, whatever its case)."""
+    seen: dict[str, str] = {}
+    for label in strings(sec, key, value):
+        _check_label(sec, key, label)
+        seen.setdefault(label.casefold(), label)
+    return tuple(seen.values())
+
+
+def _http(sec: Section, key: str, url: str) -> None:
+    if not re.match(r"\Ahttps?://\S+\Z", url):
+        raise sec.error(key, f"{url!r} is not an http(s) URL")
+
+
 @dataclass(frozen=True)
 class SavedReply:
     """One canned answer: its text and what posting it changes on the issue."""
 
-    name: str
-    text: str
+    name: str = setting(key=False)
+    text: str = setting(template=REPLY_PLACEHOLDERS)
     summary: str = ""
-    add_labels: tuple[str, ...] = ()
-    remove_labels: tuple[str, ...] = ()
+    add_labels: tuple[str, ...] = setting((), read=_labels)
+    remove_labels: tuple[str, ...] = setting((), read=_labels)
     awaiting: bool = False
-    close: CloseReason | None = None
+    close: CloseReason | None = setting(None, choices=CLOSE_REASONS)
     snooze: timedelta | None = None
 
     @property
@@ -95,29 +141,50 @@ class SavedReply:
         """True when the text names the issue this one duplicates (``{duplicate}``)."""
         return "duplicate" in template_fields(self.text)
 
+    def validate(self, sec: Section) -> None:
+        both = {x.casefold() for x in self.add_labels} & {x.casefold() for x in self.remove_labels}
+        if both:
+            raise sec.error("remove_labels", f"label {sorted(both)[0]!r} is also in add_labels")
+
 
 @dataclass(frozen=True)
 class WrongFormTarget:
     """Where an issue filed through the wrong form belongs, and what to tell the reporter."""
 
-    name: str
-    url: str
-    text: str
+    name: str = setting(key=False)
+    url: str = setting(check=_http)
+    text: str = setting(
+        "Hi {reporter}, this request belongs elsewhere: {url}. " + _WRONG_QUEUE,
+        template=WRONG_FORM_PLACEHOLDERS,
+    )
     summary: str = ""
 
 
 @dataclass(frozen=True)
 class CommandsConfig:
-    allowed_labels: tuple[str, ...]
-    replies: Mapping[str, SavedReply]
-    close_replies: Mapping[str, str | None]
-    wrong_form: Mapping[str, WrongFormTarget]
-    names: Mapping[str, str] = field(default_factory=dict)  # canonical -> name typed
-    aliases: Mapping[str, str] = field(default_factory=dict)  # extra name -> canonical
-    snooze_text: str = ""
+    """The ``commands:`` section. ``replies``, ``close_replies``, ``wrong_form``, ``names``
+    and ``aliases`` depend on each other (or merge over shipped defaults), so
+    :func:`parse_commands_config` reads them; the rest are read from their fields."""
+
+    allowed_labels: tuple[str, ...] = setting(read=_labels)  # default: from app.labels
+    replies: Mapping[str, SavedReply] = setting()
+    close_replies: Mapping[str, str | None] = setting()
+    wrong_form: Mapping[str, WrongFormTarget] = setting()
+    names: Mapping[str, str] = setting(factory=dict)  # canonical -> name typed
+    aliases: Mapping[str, str] = setting(factory=dict)  # extra name -> canonical
+    snooze_text: str = setting(DEFAULT_SNOOZE_TEXT, template=SNOOZE_PLACEHOLDERS)
     snooze_max: timedelta = timedelta(days=90)
-    refusal_text: str = ""
+    refusal_text: str = setting(DEFAULT_REFUSAL_TEXT, template=REFUSAL_PLACEHOLDERS)
     refusal_interval: timedelta = timedelta(hours=1)
+
+    def validate(self, sec: Section) -> None:
+        for r in self.replies.values():
+            if r.snooze is not None and r.snooze > self.snooze_max:
+                raise ConfigError(
+                    sec.file,
+                    f"{sec.key('replies')}.{r.name}.snooze",
+                    "is longer than commands.snooze_max",
+                )
 
     def typed_name(self, canonical: str) -> str:
         """The name maintainers type for a registry command (after renames)."""
@@ -136,7 +203,7 @@ class CommandsConfig:
 COMMAND_NAMES: tuple[str, ...] = (
     "help", "recheck", "reply", "close", "reopen", "awaiting-response", "resume", "snooze",
     "label", "unlabel", "assign", "unassign", "fast-track", "wrong-form",
-)
+)  # fmt: skip
 
 # --- default texts ------------------------------------------------------------------
 # Short, kind and specific; never ask anyone to post an address here (the issue is public).
@@ -152,7 +219,8 @@ DEFAULT_REPLIES: dict[str, dict[str, Any]] = {
         "text": (
             "Hi {reporter}, thanks for your patience. To go on, please send an e-mail to "
             "{support_email} **from the address you'd like on the account**, and include a "
-            "link to this issue ({issue_url}) so we can match the two. " + _NO_ADDRESSES
+            "link to this issue ({issue_url}) so we can match the two. "
+            + _NO_ADDRESSES
             + " We'll take it from there once your message arrives."
         ),
     },
@@ -212,7 +280,7 @@ DEFAULT_REPLIES: dict[str, dict[str, Any]] = {
         "text": (
             "Hi {reporter}, we couldn't find a PyPI account with the username given in this "
             "issue. Your username isn't your e-mail address or display name; you can find "
-            "it under \"Maintainers\" on your projects' pages, or in e-mails PyPI sent you. "
+            'it under "Maintainers" on your projects\' pages, or in e-mails PyPI sent you. '
             "If the account is on TestPyPI, please say so. Then edit the issue with the "
             "right username; there's no need to open a new one."
         ),
@@ -264,8 +332,6 @@ DEFAULT_CLOSE_REPLIES: dict[str, str | None] = {
     "duplicate": "duplicate",
 }
 
-_WRONG_QUEUE = "We're closing this one so it doesn't wait in the wrong queue."
-
 DEFAULT_WRONG_FORM: dict[str, dict[str, str]] = {
     "warehouse": {
         "url": "https://github.com/pypi/warehouse/issues",
@@ -289,8 +355,7 @@ DEFAULT_WRONG_FORM: dict[str, dict[str, str]] = {
         "summary": "lost access to one's own account",
         "text": (
             "Hi {reporter}, it sounds like you've lost access to your own account. Please use "
-            "the account recovery form, which asks for exactly what we need: {url}. "
-            + _WRONG_QUEUE
+            "the account recovery form, which asks for exactly what we need: {url}. " + _WRONG_QUEUE
         ),
     },
     "organizations": {
@@ -312,67 +377,8 @@ DEFAULT_WRONG_FORM: dict[str, dict[str, str]] = {
     },
 }
 
-DEFAULT_SNOOZE_TEXT = (
-    "Pausing the response clock on this issue until {until}. `/resume` ends the pause sooner."
-)
 
-DEFAULT_REFUSAL_TEXT = (
-    "Hi {actor}, thanks! Only PyPI's support team can use {command} here: {who}. "
-    "Nothing was changed. If this is your request, there's nothing to run: just reply here "
-    "in your own words and a maintainer will see it."
-)
-
-
-# --- template checks ----------------------------------------------------------------
-
-
-def template_fields(text: str) -> frozenset[str]:
-    """Placeholder names used in ``text`` (assumes it already passed ``check_template``)."""
-    return frozenset(f for _, f, _, _ in string.Formatter().parse(text) if f)
-
-
-def check_template(sec: Section, key: str, text: str, allowed: frozenset[str]) -> str:
-    """Reject templates that ``str.format_map`` could not render safely.
-
-    Only bare ``{name}`` placeholders from ``allowed`` pass: attribute or index access
-    (``{reporter.__class__}``), format specs and conversions are refused, so a config
-    typo fails at start-up rather than when a reporter is waiting for an answer.
-    """
-    known = ", ".join("{" + a + "}" for a in sorted(allowed))
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as exc:
-        raise sec.error(
-            key, f"is not a valid template ({exc}); write {{{{ and }}}} for literal braces"
-        ) from None
-    for _, name, spec, conversion in parsed:
-        if name is None:
-            continue
-        if name not in allowed:
-            shown = "{" + name + "}" if name else "{}"
-            raise sec.error(key, f"unknown placeholder {shown} (known: {known})")
-        if spec or conversion:
-            raise sec.error(key, f"placeholder {{{name}}} takes no format spec or conversion")
-    return text
-
-
-def _check_label(sec: Section, key: str, label: str) -> str:
-    if label != label.strip() or not label:
-        raise sec.error(key, f"label {label!r} has leading or trailing spaces")
-    if len(label) > _MAX_LABEL:
-        raise sec.error(key, f"label {label!r} is longer than {_MAX_LABEL} characters")
-    if any(q in label for q in "\"'“”‘’"):
-        raise sec.error(key, f"label {label!r} contains a quote, so it cannot be typed in /label")
-    return label
-
-
-def _labels(sec: Section, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    labels = sec.str_list(key, default)
-    seen: dict[str, str] = {}
-    for label in labels:
-        _check_label(sec, key, label)
-        seen.setdefault(label.casefold(), label)
-    return tuple(seen.values())
+# --- named entries -----------------------------------------------------------------
 
 
 def _merged_entries(
@@ -405,39 +411,26 @@ def _merged_entries(
 # --- the section parser -------------------------------------------------------------
 
 
-def _reply(name: str, r: Section) -> SavedReply:
-    r.only("text", "summary", "add_labels", "remove_labels", "awaiting", "close", "snooze")
-    text = check_template(r, "text", r.str("text"), REPLY_PLACEHOLDERS)
-    add = _labels(r, "add_labels", ())
-    remove = _labels(r, "remove_labels", ())
-    both = {x.casefold() for x in add} & {x.casefold() for x in remove}
-    if both:
-        raise r.error("remove_labels", f"label {sorted(both)[0]!r} is also in add_labels")
-    close = r.choice("close", CLOSE_REASONS, None) if r.has("close") else None
-    return SavedReply(
-        name=name,
-        text=text,
-        summary=r.str("summary", ""),
-        add_labels=add,
-        remove_labels=remove,
-        awaiting=r.bool("awaiting", False),
-        close=close,
-        snooze=r.duration("snooze") if r.has("snooze") else None,
-    )
-
-
-def _wrong_form_target(name: str, t: Section) -> WrongFormTarget:
-    t.only("url", "text", "summary")
-    url = t.str("url")
-    if not re.match(r"\Ahttps?://\S+\Z", url):
-        raise t.error("url", f"{url!r} is not an http(s) URL")
-    text = t.str("text", "Hi {reporter}, this request belongs elsewhere: {url}. " + _WRONG_QUEUE)
-    return WrongFormTarget(
-        name=name,
-        url=url,
-        text=check_template(t, "text", text, WRONG_FORM_PLACEHOLDERS),
-        summary=t.str("summary", ""),
-    )
+def _close_replies(cr: Section, replies: Mapping[str, SavedReply]) -> dict[str, str | None]:
+    reject_unknown(cr, CLOSE_KINDS)
+    close_replies: dict[str, str | None] = {}
+    for kind in CLOSE_KINDS:
+        if kind in cr.data:
+            name = cr.data[kind]
+            if name is not None and not isinstance(name, str):
+                raise cr.error(kind, "must be the name of a saved reply, or null")
+        else:
+            name = DEFAULT_CLOSE_REPLIES[kind]
+        if name is not None:
+            if name not in replies:
+                raise cr.error(kind, f"no saved reply named {name!r} (commands.replies)")
+            if kind != "duplicate" and replies[name].needs_duplicate:
+                raise cr.error(
+                    kind,
+                    f"reply {name!r} uses {{duplicate}}, which only /close duplicate #N can fill",
+                )
+        close_replies[kind] = name
+    return close_replies
 
 
 def _names(sec: Section, canonical: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
@@ -446,7 +439,7 @@ def _names(sec: Section, canonical: tuple[str, ...]) -> tuple[dict[str, str], di
     for c, typed in names_sec.data.items():
         if c not in canonical:
             raise names_sec.error(str(c), f"no such command (commands: {', '.join(canonical)})")
-        typed = names_sec.str(c)
+        typed = text(names_sec, c, typed)
         if not _COMMAND_NAME_RE.match(typed):
             raise names_sec.error(c, f"{typed!r} is not a command name (letters and '-')")
         names[c] = typed
@@ -454,7 +447,7 @@ def _names(sec: Section, canonical: tuple[str, ...]) -> tuple[dict[str, str], di
     for alias, target in alias_sec.data.items():
         if not isinstance(alias, str) or not _COMMAND_NAME_RE.match(alias):
             raise alias_sec.error(str(alias), "is not a command name (letters and '-')")
-        target = alias_sec.str(alias)
+        target = text(alias_sec, alias, target)
         if target not in canonical:
             raise alias_sec.error(alias, f"{target!r} is not a command ({', '.join(canonical)})")
         aliases[alias] = target
@@ -473,67 +466,32 @@ def _names(sec: Section, canonical: tuple[str, ...]) -> tuple[dict[str, str], di
 
 def parse_commands_config(section: Section, app: AppConfig) -> CommandsConfig:
     """Read ``commands:`` (absent -> the shipped defaults), failing on the first problem."""
-    section.only(
-        "allowed_labels", "names", "aliases", "replies", "close_replies", "wrong_form",
-        "snooze_text", "snooze_max", "refusal_text", "refusal_interval",
-    )
-    default_labels = (
-        *sorted(app.labels.managed()), DEFAULT_AWAITING_LABEL, *EXTRA_ALLOWED_LABELS
-    )
-    allowed = _labels(section, "allowed_labels", default_labels)
+    reject_unknown(section, keys(CommandsConfig))
     replies = {
-        name: _reply(name, r)
+        name: read_section(SavedReply, r, name=name)
         for name, r in _merged_entries(
             section.sub("replies"), DEFAULT_REPLIES, "text",
             "must be a mapping (text, summary, ...) or a string",
         )
-    }
-
-    cr = section.sub("close_replies")
-    cr.only(*CLOSE_KINDS)
-    close_replies: dict[str, str | None] = {}
-    for kind in CLOSE_KINDS:
-        if kind in cr.data:
-            name = cr.data[kind]
-            if name is not None and not isinstance(name, str):
-                raise cr.error(kind, "must be the name of a saved reply, or null")
-        else:
-            name = DEFAULT_CLOSE_REPLIES[kind]
-        if name is not None:
-            if name not in replies:
-                raise cr.error(kind, f"no saved reply named {name!r} (commands.replies)")
-            if kind != "duplicate" and replies[name].needs_duplicate:
-                raise cr.error(kind, f"reply {name!r} uses {{duplicate}}, which only "
-                                     "/close duplicate #N can fill")
-        close_replies[kind] = name
-
-    snooze_max = section.duration("snooze_max", timedelta(days=90))
-    for r in replies.values():
-        if r.snooze is not None and r.snooze > snooze_max:
-            raise ConfigError(section.file, f"{section.key('replies')}.{r.name}.snooze",
-                              "is longer than commands.snooze_max")
+    }  # fmt: skip
+    wrong_form = {
+        name: read_section(WrongFormTarget, t, name=name)
+        for name, t in _merged_entries(
+            section.sub("wrong_form"), DEFAULT_WRONG_FORM, "url",
+            "must be a mapping (url, text, summary) or a URL",
+        )
+    }  # fmt: skip
+    close_replies = _close_replies(section.sub("close_replies"), replies)
     names, aliases = _names(section, COMMAND_NAMES)
-    return CommandsConfig(
-        allowed_labels=allowed,
+    defaults = [*sorted(app.labels.managed()), DEFAULT_AWAITING_LABEL, *EXTRA_ALLOWED_LABELS]
+    default_labels = _labels(section, "allowed_labels", defaults)  # one of each
+    return read_section(
+        CommandsConfig,
+        section,
+        {"allowed_labels": default_labels},
         replies=replies,
         close_replies=close_replies,
-        wrong_form={
-            name: _wrong_form_target(name, t)
-            for name, t in _merged_entries(
-                section.sub("wrong_form"), DEFAULT_WRONG_FORM, "url",
-                "must be a mapping (url, text, summary) or a URL",
-            )
-        },
+        wrong_form=wrong_form,
         names=names,
         aliases=aliases,
-        snooze_text=check_template(
-            section, "snooze_text", section.str("snooze_text", DEFAULT_SNOOZE_TEXT),
-            SNOOZE_PLACEHOLDERS,
-        ),
-        snooze_max=snooze_max,
-        refusal_text=check_template(
-            section, "refusal_text", section.str("refusal_text", DEFAULT_REFUSAL_TEXT),
-            REFUSAL_PLACEHOLDERS,
-        ),
-        refusal_interval=section.duration("refusal_interval", timedelta(hours=1)),
     )

@@ -4,25 +4,34 @@ Every problem is reported as ``ConfigError(file, dotted.key, what is wrong)`` so
 stops with one actionable line. Unknown keys are errors too: a typo such as
 ``lables:`` must not silently fall back to defaults.
 
+One schema mechanism for every section: a section is a frozen dataclass and each key is
+written once, as its typed field with its default, bounds and checks (``setting``);
+:func:`read_section` derives the known keys from the fields and the reader from the
+annotation, then calls the dataclass's ``validate`` for rules across keys. A small
+hand-written reader rather than msgspec or pydantic: the errors must keep their exact
+one-line wording, which both libraries would need translated back from their own, and
+``inspect`` imports this module (see the configschema commit for the measurements).
+
 Each feature owns the parser of its own section (``sla.config.parse_sla_config``,
-``commands.config.parse_commands_config``, ``digest.config.parse_digest_config``) and uses
-the ``Section`` reader below, so the rules for durations, lists and unknown keys are the
-same everywhere. Which sections exist is decided above the features, in ``app.py``
+``commands.config.parse_commands_config``, ``digest.config.parse_digest_config``), built on
+the same mechanism, so the rules for durations, lists and unknown keys are the same
+everywhere. Which sections exist is decided above the features, in ``app.py``
 (``app.SECTIONS``), which passes them to :func:`parse_config`: this module imports no
 feature.
 """
 
 from __future__ import annotations
 
-import builtins
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import string
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
@@ -30,12 +39,14 @@ from recovery_bot.core.durations import parse_duration
 from recovery_bot.core.errors import ConfigError
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from recovery_bot.commands.config import CommandsConfig
     from recovery_bot.digest.config import DigestConfig
     from recovery_bot.sla.config import SlaConfig
 
 log = logging.getLogger(__name__)
-_MISSING: Any = object()
+T = TypeVar("T", bound="DataclassInstance")
 _REPO_RE = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\Z")
 _LOGIN_RE = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?\Z")
 _TEAM_RE = re.compile(r"\A[A-Za-z0-9-]+/[A-Za-z0-9._-]+\Z")
@@ -43,10 +54,12 @@ _TEAM_RE = re.compile(r"\A[A-Za-z0-9-]+/[A-Za-z0-9._-]+\Z")
 
 #: A feature's section parser: (its ``Section``, the config so far) -> its frozen dataclass.
 SectionParser = Callable[["Section", "AppConfig"], Any]
+#: A key's own reader: (its section, the key, the value given, never None) -> the field value.
+Reader = Callable[["Section", str, Any], Any]
 
 
 class Section:
-    """Typed, key-path-aware reader over one mapping of app.yaml."""
+    """One mapping of app.yaml and its dotted key path, for reading and for error lines."""
 
     def __init__(self, data: Any, file: str, prefix: str = "") -> None:
         if data is None:
@@ -66,104 +79,269 @@ class Section:
     def has(self, name: str) -> bool:
         return name in self.data and self.data[name] is not None
 
-    def raw(self, name: str, default: Any = _MISSING) -> Any:
-        if name not in self.data or self.data[name] is None:
-            if default is _MISSING:
-                raise self.error(name, "is required")
-            return default
-        return self.data[name]
-
-    def str(self, name: str, default: Any = _MISSING, *, allow_empty: bool = False) -> Any:
-        value = self.raw(name, default)
-        if value is default and default is not _MISSING:
-            return value
-        if not isinstance(value, str):
-            raise self.error(name, f"must be a string, got {type(value).__name__}")
-        if not allow_empty and not value.strip():
-            raise self.error(name, "must not be empty")
-        return value
-
-    def int(
-        self,
-        name: builtins.str,
-        default: Any = _MISSING,
-        *,
-        min: int | None = None,
-        max: int | None = None,
-    ) -> Any:
-        value = self.raw(name, default)
-        if value is default and default is not _MISSING:
-            return value
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(name, f"must be a whole number, got {value!r}")
-        if min is not None and value < min:
-            raise self.error(name, f"must be at least {min}, got {value}")
-        if max is not None and value > max:
-            raise self.error(name, f"must be at most {max}, got {value}")
-        return value
-
-    def float(
-        self, name: builtins.str, default: Any = _MISSING, *, min: float | None = None
-    ) -> Any:
-        value = self.raw(name, default)
-        if value is default and default is not _MISSING:
-            return value
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(name, f"must be a number, got {value!r}")
-        if min is not None and value < min:
-            raise self.error(name, f"must be at least {min}, got {value}")
-        return float(value)
-
-    def bool(self, name: builtins.str, default: Any = _MISSING) -> Any:
-        value = self.raw(name, default)
-        if not isinstance(value, bool):
-            raise self.error(name, f"must be true or false, got {value!r}")
-        return value
-
-    def duration(
-        self, name: builtins.str, default: Any = _MISSING, *, positive: builtins.bool = True
-    ) -> Any:
-        value = self.raw(name, default)
-        if isinstance(value, timedelta):
-            return value
-        if value is default and default is not _MISSING:
-            return value
-        try:
-            td = parse_duration(value)
-        except ValueError as exc:
-            raise self.error(name, str(exc)) from None
-        if positive and td <= timedelta(0):
-            raise self.error(name, "must be longer than zero")
-        return td
-
-    def str_list(self, name: builtins.str, default: Any = _MISSING) -> Any:
-        value = self.raw(name, default)
-        if value is default and default is not _MISSING:
-            return tuple(value) if isinstance(value, list | tuple) else value
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise self.error(name, "must be a list of non-empty strings")
-        return tuple(value)
-
-    def choice(
-        self, name: builtins.str, choices: tuple[builtins.str, ...], default: Any = _MISSING
-    ) -> Any:
-        value = self.str(name, default)
-        if value not in choices:
-            raise self.error(name, f"must be one of {', '.join(choices)}, got {value!r}")
-        return value
-
-    def sub(self, name: builtins.str) -> Section:
+    def sub(self, name: str) -> Section:
         return Section(self.data.get(name), self.file, self.key(name))
 
-    def only(self, *names: builtins.str) -> None:
-        """Reject keys this section does not know (typos must not pass silently)."""
-        unknown = sorted(set(self.data) - set(names))
-        if unknown:
-            raise self.error(
-                str(unknown[0]), f"unknown key (known keys: {', '.join(sorted(names))})"
-            )
+
+# --------------------------------------------------------------------------- the schema
+# A section is a frozen dataclass; each field is one key, declared once: its annotation
+# picks the reader (``_BY_TYPE``), ``setting(...)`` holds its default, bounds and checks,
+# and an optional ``validate(self, sec)`` method holds the rules across keys. Unknown keys
+# are refused with the known ones listed. A field whose default is itself a section
+# dataclass is read as a nested section.
+
+
+def setting(
+    default: Any = MISSING,
+    *,
+    factory: Callable[[], Any] | None = None,
+    at_least: float | None = None,
+    at_most: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    template: Collection[str] | None = None,
+    check: Reader | None = None,
+    read: Reader | None = None,
+    key: bool = True,
+) -> Any:
+    """One key of a section: its default (or ``factory``; neither = required), bounds for
+    numbers, ``choices`` for a word, the placeholders a ``template`` may use, a ``check``
+    run on the read value, or a ``read`` of its own when the annotation has no reader.
+    ``key=False`` marks a field that is not read from app.yaml (``FormSla.form``)."""
+    meta = {
+        "at_least": at_least,
+        "at_most": at_most,
+        "choices": choices,
+        "template": frozenset(template) if template is not None else None,
+        "check": check,
+        "read": read,
+        "key": key,
+    }
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@cache
+def _fields(cls: type[DataclassInstance]) -> tuple[Field[Any], ...]:
+    return fields(cls)
+
+
+@cache
+def keys(cls: type[DataclassInstance]) -> tuple[str, ...]:
+    """The keys ``cls`` reads from app.yaml, in declaration order."""
+    return tuple(f.name for f in _fields(cls) if f.metadata.get("key", True))
+
+
+def reject_unknown(sec: Section, known: Collection[str]) -> None:
+    """Reject keys the section does not know (typos must not pass silently)."""
+    unknown = sorted(str(k) for k in sec.data if k not in known)
+    if unknown:
+        raise sec.error(unknown[0], f"unknown key (known keys: {', '.join(sorted(known))})")
+
+
+def read_section(cls: type[T], sec: Section, base: object = None, **fixed: Any) -> T:
+    """Read ``sec`` into ``cls``: unknown keys refused, every key converted and checked,
+    then ``cls.validate``. Keys absent (or null) take their value from ``base`` (a
+    mapping or an instance) when it has one, else the field's default. ``fixed`` values
+    are taken as they are (what the caller already read, or what is not in app.yaml)."""
+    reject_unknown(sec, keys(cls))
+    values = dict(fixed)
+    for f in _fields(cls):
+        if f.name not in fixed:
+            values[f.name] = _value(f, sec, base)
+    obj = cls(**values)
+    validate = getattr(obj, "validate", None)
+    if validate is not None:
+        validate(sec)
+    return obj
+
+
+def read_key(cls: type[DataclassInstance], sec: Section, name: str, base: object = None) -> Any:
+    """One key of ``cls``, read and checked as :func:`read_section` would."""
+    return _value(next(f for f in _fields(cls) if f.name == name), sec, base)
+
+
+def _default(f: Field[Any], base: object) -> Any:
+    if isinstance(base, Mapping):
+        if f.name in base:
+            return base[f.name]
+    elif base is not None:
+        return getattr(base, f.name)
+    if f.default is not MISSING:
+        return f.default
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    return MISSING
+
+
+def _value(f: Field[Any], sec: Section, base: object) -> Any:
+    meta = f.metadata
+    nullable = f.type == "timedelta | None"  # null switches it off rather than defaulting
+    default = _default(f, base)
+    if f.name not in sec.data or (sec.data[f.name] is None and not nullable):
+        if default is MISSING:
+            raise sec.error(f.name, "is required")
+        return default
+    value = sec.data[f.name]
+    if meta.get("read") is not None:
+        out = meta["read"](sec, f.name, value)
+    elif is_dataclass(default) and not isinstance(default, type):
+        out = read_section(type(default), sec.sub(f.name), default)
+    elif meta.get("choices") is not None:
+        out = _choice(sec, f.name, value, meta)
+    else:
+        try:
+            reader = _BY_TYPE[str(f.type)]
+        except KeyError:
+            raise TypeError(f"{f.name}: no reader for {f.type!r}; give setting(read=...)") from None
+        out = reader(sec, f.name, value, meta)
+    if meta.get("check") is not None:
+        meta["check"](sec, f.name, out)
+    return out
+
+
+def _text(sec: Section, name: str, value: Any, meta: Mapping[str, Any]) -> str:
+    if not isinstance(value, str):
+        raise sec.error(name, f"must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise sec.error(name, "must not be empty")
+    if meta.get("template") is not None:
+        check_template(sec, name, value, meta["template"])
+    return value
+
+
+def _whole(sec: Section, name: str, value: Any, meta: Mapping[str, Any]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise sec.error(name, f"must be a whole number, got {value!r}")
+    _bounds(sec, name, value, meta)
+    return value
+
+
+def _number(sec: Section, name: str, value: Any, meta: Mapping[str, Any]) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise sec.error(name, f"must be a number, got {value!r}")
+    _bounds(sec, name, value, meta)
+    return float(value)
+
+
+def _bounds(sec: Section, name: str, value: float, meta: Mapping[str, Any]) -> None:
+    low, high = meta.get("at_least"), meta.get("at_most")
+    if low is not None and value < low:
+        raise sec.error(name, f"must be at least {low}, got {value}")
+    if high is not None and value > high:
+        raise sec.error(name, f"must be at most {high}, got {value}")
+
+
+def _flag(sec: Section, name: str, value: Any, meta: Mapping[str, Any]) -> bool:
+    if not isinstance(value, bool):
+        raise sec.error(name, f"must be true or false, got {value!r}")
+    return value
+
+
+def _duration(sec: Section, name: str, value: Any, meta: Mapping[str, Any]) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    try:
+        td = parse_duration(value)
+    except ValueError as exc:
+        raise sec.error(name, str(exc)) from None
+    if td <= timedelta(0):
+        raise sec.error(name, "must be longer than zero")
+    return td
+
+
+def _optional_duration(
+    sec: Section, name: str, value: Any, meta: Mapping[str, Any]
+) -> timedelta | None:
+    """A duration that ``null``, ``false`` or ``off``/``none``/``never`` switch off."""
+    if value is None or value is False:
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("off", "none", "never"):
+        return None
+    return _duration(sec, name, value, meta)
+
+
+def _strings(sec: Section, name: str, value: Any, meta: Mapping[str, Any]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise sec.error(name, "must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _choice(sec: Section, name: str, value: Any, meta: Mapping[str, Any]) -> str:
+    word = _text(sec, name, value, meta)
+    if word not in meta["choices"]:
+        raise sec.error(name, f"must be one of {', '.join(meta['choices'])}, got {word!r}")
+    return word
+
+
+_BY_TYPE: dict[str, Callable[[Section, str, Any, Mapping[str, Any]], Any]] = {
+    "str": _text,
+    "int": _whole,
+    "float": _number,
+    "bool": _flag,
+    "timedelta": _duration,
+    "timedelta | None": _optional_duration,
+    "tuple[str, ...]": _strings,
+}
+_NO_META: Mapping[str, Any] = {}
+
+
+def text(sec: Section, name: str, value: Any) -> str:
+    """A non-empty string (for a feature's own readers)."""
+    return _text(sec, name, value, _NO_META)
+
+
+def strings(sec: Section, name: str, value: Any) -> tuple[str, ...]:
+    """A list of non-empty strings; one string stands for a list of one."""
+    return _strings(sec, name, value, _NO_META)
+
+
+def duration(sec: Section, name: str, value: Any) -> timedelta:
+    """A positive duration such as ``5m`` or ``7d``."""
+    return _duration(sec, name, value, _NO_META)
+
+
+def template_fields(text: str) -> frozenset[str]:
+    """Placeholder names used in ``text`` (assumes it already passed ``check_template``)."""
+    return frozenset(f for _, f, _, _ in string.Formatter().parse(text) if f)
+
+
+def check_template(sec: Section, key: str, text: str, allowed: Collection[str]) -> str:
+    """Reject templates that ``str.format_map`` could not render safely.
+
+    Only bare ``{name}`` placeholders from ``allowed`` pass: attribute or index access
+    (``{reporter.__class__}``), format specs and conversions are refused, so a config
+    typo fails at start-up rather than when a reporter is waiting for an answer.
+    """
+    known = ", ".join("{" + a + "}" for a in sorted(allowed))
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise sec.error(
+            key, f"is not a valid template ({exc}); write {{{{ and }}}} for literal braces"
+        ) from None
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in allowed:
+            shown = "{" + name + "}" if name else "{}"
+            raise sec.error(key, f"unknown placeholder {shown} (known: {known})")
+        if spec or conversion:
+            raise sec.error(key, f"placeholder {{{name}}} takes no format spec or conversion")
+    return text
+
+
+def _matches(pattern: re.Pattern[str], what: str) -> Reader:
+    """A ``check`` that every string of the value matches ``pattern``."""
+
+    def check(sec: Section, name: str, value: Any) -> None:
+        for item in (value,) if isinstance(value, str) else value:
+            if not pattern.match(item):
+                raise sec.error(name, f"{item!r} is {what}")
+
+    return check
 
 
 @dataclass(frozen=True)
@@ -203,22 +381,43 @@ class LabelsConfig:
             }
         )
 
+    def validate(self, sec: Section) -> None:
+        """GitHub label names ignore case, so two keys must not name one label."""
+        seen: dict[str, str] = {}
+        for n in keys(LabelsConfig):
+            v: str = getattr(self, n)
+            if v.casefold() in seen:
+                raise sec.error(n, f"label {v!r} is also used for {seen[v.casefold()]}")
+            seen[v.casefold()] = n
+
+
+def _marker(sec: Section, name: str, value: str) -> None:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,40}", value):
+        raise sec.error(
+            name, "must be lower-case letters, digits and '-' (it goes in an HTML comment)"
+        )
+
+
+def _email(sec: Section, name: str, value: str) -> None:
+    if "@" not in value:
+        raise sec.error(name, "must be an e-mail address")
+
 
 @dataclass(frozen=True)
 class BotConfig:
-    login: str = "recovery-bot[bot]"
-    marker: str = "recovery-bot"
+    login: str = setting("recovery-bot[bot]", check=_matches(_LOGIN_RE, "not a GitHub login"))
+    marker: str = setting("recovery-bot", check=_marker)
     # The admins' private channel in every reply from 2022 on; compromised accounts go
     # to the security one.
-    support_email: str = "support@pypi.org"
-    security_email: str = "security@pypi.org"
+    support_email: str = setting("support@pypi.org", check=_email)
+    security_email: str = setting("security@pypi.org", check=_email)
     dry_run: bool = False
 
 
 @dataclass(frozen=True)
 class MaintainersConfig:
-    users: tuple[str, ...] = ()
-    teams: tuple[str, ...] = ()
+    users: tuple[str, ...] = setting((), check=_matches(_LOGIN_RE, "not a GitHub login"))
+    teams: tuple[str, ...] = setting((), check=_matches(_TEAM_RE, "not of the form org/team-slug"))
     permission_cache_ttl: timedelta = timedelta(minutes=5)
 
 
@@ -227,18 +426,30 @@ class PyPIConfig:
     timeout: timedelta = timedelta(seconds=5)
     found_ttl: timedelta = timedelta(hours=6)
     not_found_ttl: timedelta = timedelta(minutes=10)
-    cache_size: int = 10_000
+    cache_size: int = setting(10_000, at_least=1)
 
 
 @dataclass(frozen=True)
 class GitHubConfig:
     timeout: timedelta = timedelta(seconds=10)
-    max_retries: int = 4
-    writes_per_minute: int = 60
-    writes_per_hour: int = 450
+    max_retries: int = setting(4, at_least=0, at_most=20)
+    writes_per_minute: int = setting(60, at_least=1)
+    writes_per_hour: int = setting(450, at_least=1)
     api_version: str = "2022-11-28"
     redeliver_interval: timedelta = timedelta(minutes=30)
     redeliver_window: timedelta = timedelta(days=3)
+
+    def validate(self, sec: Section) -> None:
+        if self.writes_per_minute > 80 or self.writes_per_hour > 500:
+            # Allowed (GitHub Enterprise Server sets its own limits; tests run against a
+            # fake), but on github.com this invites secondary rate limits.
+            log.warning(
+                "%s: github.writes_per_minute/writes_per_hour (%d/%d) exceed github.com's "
+                "content-creation limits (80/min, 500/h)",
+                sec.file, self.writes_per_minute, self.writes_per_hour,
+            )  # fmt: skip
+        if self.redeliver_window > timedelta(days=3):
+            raise sec.error("redeliver_window", "GitHub keeps deliveries for 3 days at most")
 
 
 @dataclass(frozen=True)
@@ -247,27 +458,41 @@ class ServerConfig:
     # issue comment carrying three 65,536-character bodies (issue, comment, previous
     # comment): 1.2 MB as JSON, 1.8 MB form-encoded, at worst (all CJK or control
     # characters). A typical one is 3-20 KB.
-    max_body_bytes: int = 2 * 1024 * 1024
+    max_body_bytes: int = setting(2 * 1024 * 1024, at_least=1024, at_most=25 * 1024 * 1024)
     # Bodies being read before their signature is checked, all requests together;
     # beyond it a request is answered 503 before its body is read.
-    max_unverified_bytes: int = 8 * 1024 * 1024
-    workers: int = 8
+    max_unverified_bytes: int = setting(8 * 1024 * 1024, at_least=1024, at_most=1024**3)
+    workers: int = setting(8, at_least=1, at_most=64)
     # The first retry of a failed delivery; each next one waits twice as long (with
     # jitter, capped at 6 h), or longer when GitHub says so (Retry-After).
     retry_failed_after: timedelta = timedelta(seconds=10)
-    max_attempts: int = 20
+    max_attempts: int = setting(20, at_least=1)
+
+    def validate(self, sec: Section) -> None:
+        if self.max_unverified_bytes < self.max_body_bytes:
+            raise sec.error(
+                "max_unverified_bytes",
+                f"must be at least max_body_bytes ({self.max_body_bytes}), or a delivery of "
+                "that size could never be read",
+            )
+
+
+def _repositories(sec: Section, name: str, value: tuple[str, ...]) -> None:
+    if not value:
+        raise sec.error(name, "must name at least one owner/repo")
+    _matches(_REPO_RE, "not of the form owner/repo")(sec, name, value)
 
 
 @dataclass(frozen=True)
 class AppConfig:
-    path: str
-    repositories: tuple[str, ...]
-    bot: BotConfig = field(default_factory=BotConfig)
-    maintainers: MaintainersConfig = field(default_factory=MaintainersConfig)
-    labels: LabelsConfig = field(default_factory=LabelsConfig)
-    pypi: PyPIConfig = field(default_factory=PyPIConfig)
-    github: GitHubConfig = field(default_factory=GitHubConfig)
-    server: ServerConfig = field(default_factory=ServerConfig)
+    path: str = setting(key=False)
+    repositories: tuple[str, ...] = setting(check=_repositories)
+    bot: BotConfig = setting(factory=BotConfig)
+    maintainers: MaintainersConfig = setting(factory=MaintainersConfig)
+    labels: LabelsConfig = setting(factory=LabelsConfig)
+    pypi: PyPIConfig = setting(factory=PyPIConfig)
+    github: GitHubConfig = setting(factory=GitHubConfig)
+    server: ServerConfig = setting(factory=ServerConfig)
     # Feature sections, parsed by their features' parsers (``app.SECTIONS``); None when a
     # config was parsed without them. Named for the type checker only: core imports no
     # feature at run time.
@@ -280,31 +505,8 @@ class AppConfig:
         return self.bot.marker
 
 
-TOP_KEYS = (
-    "repositories",
-    "bot",
-    "maintainers",
-    "labels",
-    "pypi",
-    "github",
-    "server",
-    "sla",
-    "commands",
-    "digest",
-)
-
-
-def _labels(sec: Section) -> LabelsConfig:
-    d = LabelsConfig()
-    names = tuple(LabelsConfig.__dataclass_fields__)
-    sec.only(*names)
-    values = {n: sec.str(n, getattr(d, n)) for n in names}
-    seen: dict[str, str] = {}
-    for n, v in values.items():
-        if v.casefold() in seen:
-            raise sec.error(n, f"label {v!r} is also used for {seen[v.casefold()]}")
-        seen[v.casefold()] = n
-    return LabelsConfig(**values)
+#: The fields :func:`parse_config` leaves to the features' parsers.
+_FEATURES = ("sla", "commands", "digest")
 
 
 def parse_config(
@@ -316,123 +518,9 @@ def parse_config(
     them the feature fields stay ``None``. Callers above the features use
     ``app.parse_config``, which passes them."""
     top = Section(data, file)
-    top.only(*TOP_KEYS)
-    repos = top.str_list("repositories")
-    if not repos:
-        raise top.error("repositories", "must name at least one owner/repo")
-    for r in repos:
-        if not _REPO_RE.match(r):
-            raise top.error("repositories", f"{r!r} is not of the form owner/repo")
-
-    b = top.sub("bot")
-    b.only("login", "marker", "support_email", "security_email", "dry_run")
-    bot = BotConfig(
-        login=b.str("login", BotConfig.login),
-        marker=b.str("marker", BotConfig.marker),
-        support_email=b.str("support_email", BotConfig.support_email),
-        security_email=b.str("security_email", BotConfig.security_email),
-        dry_run=b.bool("dry_run", False),
-    )
-    if not _LOGIN_RE.match(bot.login):
-        raise b.error("login", f"{bot.login!r} is not a GitHub login")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,40}", bot.marker):
-        raise b.error(
-            "marker", "must be lower-case letters, digits and '-' (it goes in an HTML comment)"
-        )
-    for key in ("support_email", "security_email"):
-        if "@" not in getattr(bot, key):
-            raise b.error(key, "must be an e-mail address")
-
-    m = top.sub("maintainers")
-    m.only("users", "teams", "permission_cache_ttl")
-    users = m.str_list("users", ())
-    for u in users:
-        if not _LOGIN_RE.match(u):
-            raise m.error("users", f"{u!r} is not a GitHub login")
-    teams = m.str_list("teams", ())
-    for t in teams:
-        if not _TEAM_RE.match(t):
-            raise m.error("teams", f"{t!r} is not of the form org/team-slug")
-    maintainers = MaintainersConfig(
-        users=tuple(users),
-        teams=tuple(teams),
-        permission_cache_ttl=m.duration("permission_cache_ttl", timedelta(minutes=5)),
-    )
-
-    p = top.sub("pypi")
-    p.only("timeout", "found_ttl", "not_found_ttl", "cache_size")
-    pd = PyPIConfig()
-    pypi = PyPIConfig(
-        timeout=p.duration("timeout", pd.timeout),
-        found_ttl=p.duration("found_ttl", pd.found_ttl),
-        not_found_ttl=p.duration("not_found_ttl", pd.not_found_ttl),
-        cache_size=p.int("cache_size", pd.cache_size, min=1),
-    )
-
-    g = top.sub("github")
-    gd = GitHubConfig()
-    g.only(*GitHubConfig.__dataclass_fields__)
-    github = GitHubConfig(
-        timeout=g.duration("timeout", gd.timeout),
-        max_retries=g.int("max_retries", gd.max_retries, min=0, max=20),
-        writes_per_minute=g.int("writes_per_minute", gd.writes_per_minute, min=1),
-        writes_per_hour=g.int("writes_per_hour", gd.writes_per_hour, min=1),
-        api_version=g.str("api_version", gd.api_version),
-        redeliver_interval=g.duration("redeliver_interval", gd.redeliver_interval),
-        redeliver_window=g.duration("redeliver_window", gd.redeliver_window),
-    )
-    if github.writes_per_minute > 80 or github.writes_per_hour > 500:
-        # Allowed (GitHub Enterprise Server sets its own limits; tests run against a
-        # fake), but on github.com this invites secondary rate limits.
-        log.warning(
-            "%s: github.writes_per_minute/writes_per_hour (%d/%d) exceed github.com's "
-            "content-creation limits (80/min, 500/h)",
-            file, github.writes_per_minute, github.writes_per_hour,
-        )
-    if github.redeliver_window > timedelta(days=3):
-        raise g.error("redeliver_window", "GitHub keeps deliveries for 3 days at most")
-
-    s = top.sub("server")
-    sd = ServerConfig()
-    s.only(*ServerConfig.__dataclass_fields__)
-    server = ServerConfig(
-        max_body_bytes=s.int("max_body_bytes", sd.max_body_bytes, min=1024, max=25 * 1024 * 1024),
-        max_unverified_bytes=s.int(
-            "max_unverified_bytes", sd.max_unverified_bytes, min=1024, max=1024**3
-        ),
-        workers=s.int("workers", sd.workers, min=1, max=64),
-        retry_failed_after=s.duration("retry_failed_after", sd.retry_failed_after),
-        max_attempts=s.int("max_attempts", sd.max_attempts, min=1),
-    )
-
-    if server.max_unverified_bytes < server.max_body_bytes:
-        raise s.error(
-            "max_unverified_bytes",
-            f"must be at least max_body_bytes ({server.max_body_bytes}), or a delivery of "
-            "that size could never be read",
-        )
-
-    cfg = AppConfig(
-        path=file,
-        repositories=tuple(repos),
-        bot=bot,
-        maintainers=maintainers,
-        labels=_labels(top.sub("labels")),
-        pypi=pypi,
-        github=github,
-        server=server,
-    )
-    return _with_features(cfg, top, sections or {})
-
-
-def _with_features(
-    cfg: AppConfig, top: Section, sections: Mapping[str, SectionParser]
-) -> AppConfig:
-    """Parse the feature sections with their own parsers, in the order given."""
-    import dataclasses
-
-    updates = {name: parse(top.sub(name), cfg) for name, parse in sections.items()}
-    return dataclasses.replace(cfg, **updates) if updates else cfg
+    cfg = read_section(AppConfig, top, path=file, **dict.fromkeys(_FEATURES))
+    updates = {name: parse(top.sub(name), cfg) for name, parse in (sections or {}).items()}
+    return replace(cfg, **updates) if updates else cfg
 
 
 def load_config(

@@ -14,7 +14,7 @@ digest:
                               # reference to every listed issue, every week)
 ```
 
-``config.py`` finds this parser by module name (``parse_digest_config``) and stores the
+``app.SECTIONS`` registers this parser (``parse_digest_config``); ``core.config`` stores the
 result as ``AppConfig.digest``.
 """
 
@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+
+from recovery_bot.core.config import read_section, setting, text
 
 #: The digest issue's title starts with this (``digest.report.digest_title``).
 DEFAULT_TITLE_PREFIX = "Support backlog digest"
@@ -33,17 +35,46 @@ if TYPE_CHECKING:
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME_RE = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
-_KEYS = (
-    "enabled",
-    "repo",
-    "label",
-    "title_prefix",
-    "weekday",
-    "time",
-    "list_cap",
-    "close_previous",
-    "backlinks",
-)
+
+
+def _weekday(section: Section, name: str, value: Any) -> int:
+    if isinstance(value, str):
+        word = value.strip().casefold()
+        for i, day in enumerate(WEEKDAYS):
+            if word in (day, day[:3]):
+                return i
+    elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
+        return value
+    raise section.error(
+        name, f"must be a weekday name (monday … sunday) or 0–6 with 0 = Monday, got {value!r}"
+    )
+
+
+def _utc_time(section: Section, name: str, value: Any) -> dt.time:
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, str):
+        m = _TIME_RE.fullmatch(value.strip())
+        if m:
+            return dt.time(int(m.group(1)), int(m.group(2)))
+    elif isinstance(value, int) and not isinstance(value, bool) and 60 <= value < 24 * 60:
+        # YAML 1.1 reads an unquoted 14:30 as the base-60 number 870 (08:00 stays a
+        # string because of the leading zero). Below 60 it cannot come from H:MM, so a
+        # bare `time: 9` is refused rather than read as 00:09.
+        return dt.time(value // 60, value % 60)
+    raise section.error(
+        name, f'must be a UTC time written HH:MM (quote it in YAML: "08:00"), got {value!r}'
+    )
+
+
+def _one_line(section: Section, name: str, value: str) -> None:
+    if "\n" in value or len(value) > 200:
+        raise section.error(name, "must be one line of at most 200 characters")
+
+
+def _label(section: Section, name: str, value: str) -> None:
+    if len(value) > 50:  # GitHub's limit for label names
+        raise section.error(name, "must be at most 50 characters (GitHub's label limit)")
 
 
 @dataclass(frozen=True)
@@ -51,12 +82,12 @@ class DigestConfig:
     """When and where the weekly digest is posted. ``repo`` is always set after parsing."""
 
     enabled: bool = True
-    repo: str | None = None
-    label: str = "backlog digest"
-    title_prefix: str = DEFAULT_TITLE_PREFIX
-    weekday: int = 0  # Monday: the digest of the week that just ended
-    time: dt.time = dt.time(8, 0)  # UTC
-    list_cap: int = 25
+    repo: str | None = setting(None, read=text)  # parsing: the first of `repositories`
+    label: str = setting("backlog digest", check=_label)
+    title_prefix: str = setting(DEFAULT_TITLE_PREFIX, check=_one_line)
+    weekday: int = setting(0, read=_weekday)  # Monday: the digest of the week just ended
+    time: dt.time = setting(dt.time(8, 0), read=_utc_time)  # UTC
+    list_cap: int = setting(25, at_least=0, at_most=1000)
     close_previous: bool = True
     backlinks: bool = False
 
@@ -79,10 +110,8 @@ class DigestConfig:
 
 def parse_digest_config(section: Section, app: AppConfig) -> DigestConfig:
     """Read ``digest:``; every problem is a ConfigError naming ``digest.<key>``."""
-    section.only(*_KEYS)
-    d = DigestConfig()
-
-    repo = section.str("repo", app.repositories[0])
+    cfg = read_section(DigestConfig, section, {"repo": app.repositories[0]})
+    repo = cfg.repo or app.repositories[0]
     matches = [r for r in app.repositories if r.casefold() == repo.casefold()]
     if not matches:
         raise section.error(
@@ -90,54 +119,4 @@ def parse_digest_config(section: Section, app: AppConfig) -> DigestConfig:
             f"must be one of the configured repositories ({', '.join(app.repositories)}), "
             f"got {repo!r}",
         )
-
-    title_prefix = section.str("title_prefix", d.title_prefix)
-    if "\n" in title_prefix or len(title_prefix) > 200:
-        raise section.error("title_prefix", "must be one line of at most 200 characters")
-    label = section.str("label", d.label)
-    if len(label) > 50:  # GitHub's limit for label names
-        raise section.error("label", "must be at most 50 characters (GitHub's label limit)")
-
-    return DigestConfig(
-        enabled=section.bool("enabled", d.enabled),
-        repo=matches[0],
-        label=label,
-        title_prefix=title_prefix,
-        weekday=_weekday(section, "weekday", d.weekday),
-        time=_utc_time(section, "time", d.time),
-        list_cap=section.int("list_cap", d.list_cap, min=0, max=1000),
-        close_previous=section.bool("close_previous", d.close_previous),
-        backlinks=section.bool("backlinks", d.backlinks),
-    )
-
-
-def _weekday(section: Section, name: str, default: int) -> int:
-    value: Any = section.raw(name, default)
-    if isinstance(value, str):
-        word = value.strip().casefold()
-        for i, day in enumerate(WEEKDAYS):
-            if word in (day, day[:3]):
-                return i
-    elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
-        return value
-    raise section.error(
-        name, f"must be a weekday name (monday … sunday) or 0–6 with 0 = Monday, got {value!r}"
-    )
-
-
-def _utc_time(section: Section, name: str, default: dt.time) -> dt.time:
-    value: Any = section.raw(name, default)
-    if isinstance(value, dt.time):
-        return value
-    if isinstance(value, str):
-        m = _TIME_RE.fullmatch(value.strip())
-        if m:
-            return dt.time(int(m.group(1)), int(m.group(2)))
-    elif isinstance(value, int) and not isinstance(value, bool) and 60 <= value < 24 * 60:
-        # YAML 1.1 reads an unquoted 14:30 as the base-60 number 870 (08:00 stays a
-        # string because of the leading zero). Below 60 it cannot come from H:MM, so a
-        # bare `time: 9` is refused rather than read as 00:09.
-        return dt.time(value // 60, value % 60)
-    raise section.error(
-        name, f'must be a UTC time written HH:MM (quote it in YAML: "08:00"), got {value!r}'
-    )
+    return replace(cfg, repo=matches[0])

@@ -54,13 +54,21 @@ that form is tracked); inside a listed form, keys left out take that form's defa
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from recovery_bot.core.config import (
+    keys,
+    read_key,
+    read_section,
+    reject_unknown,
+    setting,
+    strings,
+    text,
+)
 from recovery_bot.core.durations import format_duration
 from recovery_bot.intake.forms import FORM_IDS
 
@@ -84,6 +92,25 @@ DEFAULT_CLOSE_TEXT = (
 )
 
 
+def _holidays(sec: Section, key: str, value: Any) -> frozenset[date]:
+    if not isinstance(value, list):
+        raise sec.error(key, "must be a list of ISO dates (YYYY-MM-DD)")
+    out: set[date] = set()
+    for item in value:
+        if isinstance(item, datetime):
+            raise sec.error(key, f"{item.isoformat()} has a time; give the date only")
+        if isinstance(item, date):
+            out.add(item)
+            continue
+        try:
+            if not isinstance(item, str):
+                raise ValueError
+            out.add(date.fromisoformat(item.strip()))
+        except ValueError:
+            raise sec.error(key, f"{item!r} is not an ISO date (YYYY-MM-DD)") from None
+    return frozenset(out)
+
+
 @dataclass(frozen=True)
 class FormSla:
     """SLA targets for one issue form.
@@ -94,14 +121,38 @@ class FormSla:
     pause for our weekends.
     """
 
-    form: str
-    first_response: timedelta
-    next_response: timedelta
-    warn_before: timedelta
-    remind_after: timedelta | None
+    form: str = setting(key=False)
+    first_response: timedelta = setting()
+    next_response: timedelta = setting()
+    warn_before: timedelta = setting()
+    remind_after: timedelta | None = setting()
     close_after: timedelta | None = None
     business_days: bool = False
-    holidays: frozenset[date] = frozenset()
+    holidays: frozenset[date] = setting(frozenset(), read=_holidays)
+
+    def validate(self, sec: Section) -> None:
+        warn, first, nxt = self.warn_before, self.first_response, self.next_response
+        if warn >= first:
+            raise sec.error("warn_before", f"must be shorter than first_response ({_fmt(first)})")
+        if warn >= nxt:
+            raise sec.error("warn_before", f"must be shorter than next_response ({_fmt(nxt)})")
+        if self.close_after is not None:
+            if self.remind_after is None:
+                raise sec.error(
+                    "close_after", "needs remind_after: the bot never closes without a reminder"
+                )
+            if self.close_after <= self.remind_after:
+                raise sec.error(
+                    "close_after", f"must be longer than remind_after ({_fmt(self.remind_after)})"
+                )
+
+
+def _label(sec: Section, key: str, value: Any) -> str:
+    return text(sec, key, value).strip()
+
+
+def _aliases(sec: Section, key: str, value: Any) -> tuple[str, ...]:
+    return tuple(a.strip() for a in strings(sec, key, value))
 
 
 @dataclass(frozen=True)
@@ -114,11 +165,11 @@ class SlaLabels:
     in use on pypi/support (FIELD-NOTES section 2), so both are read.
     """
 
-    due_soon: str = "sla: due soon"
-    overdue: str = "sla: overdue"
-    awaiting: str = "awaiting response"
-    snoozed: str = "sla: snoozed"
-    awaiting_aliases: tuple[str, ...] = ("status: awaiting response",)
+    due_soon: str = setting("sla: due soon", read=_label)
+    overdue: str = setting("sla: overdue", read=_label)
+    awaiting: str = setting("awaiting response", read=_label)
+    snoozed: str = setting("sla: snoozed", read=_label)
+    awaiting_aliases: tuple[str, ...] = setting(("status: awaiting response",), read=_aliases)
 
     def awaiting_names(self) -> frozenset[str]:
         """Case-folded names that mean "awaiting the reporter" (GitHub labels ignore case)."""
@@ -127,6 +178,17 @@ class SlaLabels:
     def state_labels(self) -> tuple[str, str, str]:
         """The labels the SLA sweep owns."""
         return (self.due_soon, self.overdue, self.snoozed)
+
+    def validate(self, sec: Section) -> None:
+        """No label twice (GitHub label names ignore case), none empty."""
+        named = [(k, getattr(self, k)) for k in ("due_soon", "overdue", "awaiting", "snoozed")]
+        seen: dict[str, str] = {}
+        for key, v in (*named, *(("awaiting_aliases", a) for a in self.awaiting_aliases)):
+            if not v:
+                raise sec.error(key, "must not be empty")
+            if v.casefold() in seen:
+                raise sec.error(key, f"label {v!r} is also used for {seen[v.casefold()]}")
+            seen[v.casefold()] = key
 
 
 DEFAULT_FORMS: Mapping[str, FormSla] = MappingProxyType(
@@ -163,225 +225,74 @@ DEFAULT_FORMS: Mapping[str, FormSla] = MappingProxyType(
 )
 
 
+def _forms(sec: Section, key: str, value: Any) -> Mapping[str, FormSla]:
+    """``forms:`` replaces the defaults as a whole; a listed form's absent keys take that
+    form's defaults. (The common ``holidays`` are added by :func:`parse_sla_config`.)"""
+    fsec = sec.sub(key)
+    if not fsec.data:
+        raise sec.error(key, "must name at least one form (omit it for defaults)")
+    forms: dict[str, FormSla] = {}
+    for name in fsec.data:
+        if not isinstance(name, str) or name not in KNOWN_FORMS:
+            raise fsec.error(str(name), f"unknown form id (known: {', '.join(KNOWN_FORMS)})")
+        one = fsec.sub(name)
+        base = DEFAULT_FORMS.get(name)
+        if base is None:  # a form without defaults: first_response is required
+            reject_unknown(one, keys(FormSla))  # a typo is reported as such, not as missing
+            first = read_key(FormSla, one, "first_response")
+            base = FormSla(name, first, first, timedelta(days=1), timedelta(days=14))
+        forms[name] = read_section(FormSla, one, base, form=name)
+    return MappingProxyType(forms)
+
+
+def _buckets(sec: Section, key: str, value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value:
+        raise sec.error(key, "must be a non-empty list of whole numbers")
+    prev = 0
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, int) or v <= prev:
+            raise sec.error(key, "must be positive whole numbers in increasing order")
+        prev = v
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class SlaConfig:
-    forms: Mapping[str, FormSla] = field(default_factory=lambda: DEFAULT_FORMS)
-    labels: SlaLabels = field(default_factory=SlaLabels)
+    forms: Mapping[str, FormSla] = setting(factory=lambda: DEFAULT_FORMS, read=_forms)
+    labels: SlaLabels = setting(factory=SlaLabels)
     sweep_interval: timedelta = timedelta(hours=1)
-    max_writes_per_sweep: int = 50
-    reminder_text: str = DEFAULT_REMINDER_TEXT
-    close_text: str = DEFAULT_CLOSE_TEXT
-    queue_buckets: tuple[int, ...] = (10, 25, 50, 100, 200, 400)
+    max_writes_per_sweep: int = setting(50, at_least=1, at_most=500)
+    reminder_text: str = setting(DEFAULT_REMINDER_TEXT, template=TEXT_FIELDS)
+    close_text: str = setting(DEFAULT_CLOSE_TEXT, template=TEXT_FIELDS)
+    queue_buckets: tuple[int, ...] = setting((10, 25, 50, 100, 200, 400), read=_buckets)
     # The sweep triages an issue that never got the bot's comment only when it was filed
     # this recently (None: any age). Lost deliveries are recent; an old backlog that
     # predates the bot is not commented on unless an operator widens this on purpose.
     triage_missed_within: timedelta | None = timedelta(days=7)
+    # Added to every form's own holidays, listed or default (already in ``forms``).
+    holidays: frozenset[date] = setting(frozenset(), read=_holidays)
 
     def for_form(self, form: str | None) -> FormSla | None:
         """The SLA of ``form``, or None when that form is not tracked."""
         return self.forms.get(form) if form else None
 
 
-_TOP_KEYS = (
-    "sweep_interval",
-    "max_writes_per_sweep",
-    "holidays",
-    "labels",
-    "forms",
-    "reminder_text",
-    "close_text",
-    "queue_buckets",
-    "triage_missed_within",
-)
-_FORM_KEYS = (
-    "first_response",
-    "next_response",
-    "warn_before",
-    "remind_after",
-    "close_after",
-    "business_days",
-    "holidays",
-)
-_OFF = ("off", "none", "never")
-
-
 def parse_sla_config(section: Section, app: AppConfig) -> SlaConfig:
     """Read ``sla:`` (``section`` is ``top.sub("sla")``), raising ConfigError on the first
     problem with its dotted key, e.g. ``sla.forms.account-recovery.first_response``."""
-    section.only(*_TOP_KEYS)
-    d = SlaConfig()
-    common_holidays = _holidays(section, "holidays")
-    labels = _labels(section.sub("labels"), app)
-
-    if section.has("forms"):
-        fsec = section.sub("forms")
-        if not fsec.data:
-            raise section.error("forms", "must name at least one form (omit it for defaults)")
-        forms: dict[str, FormSla] = {}
-        for name in fsec.data:
-            if not isinstance(name, str) or name not in KNOWN_FORMS:
-                raise fsec.error(str(name), f"unknown form id (known: {', '.join(KNOWN_FORMS)})")
-            forms[name] = _form(fsec.sub(name), name, common_holidays)
-    else:
-        forms = {
-            n: FormSla(**{**_fields(f), "holidays": f.holidays | common_holidays})
-            for n, f in DEFAULT_FORMS.items()
-        }
-
-    reminder_text = section.str("reminder_text", d.reminder_text)
-    _check_template(section, "reminder_text", reminder_text)
-    close_text = section.str("close_text", d.close_text)
-    _check_template(section, "close_text", close_text)
-
-    return SlaConfig(
-        forms=MappingProxyType(forms),
-        labels=labels,
-        sweep_interval=section.duration("sweep_interval", d.sweep_interval),
-        max_writes_per_sweep=section.int(
-            "max_writes_per_sweep", d.max_writes_per_sweep, min=1, max=500
-        ),
-        reminder_text=reminder_text,
-        close_text=close_text,
-        queue_buckets=_buckets(section, d.queue_buckets),
-        triage_missed_within=_optional_duration(
-            section, "triage_missed_within", d.triage_missed_within
-        ),
-    )
-
-
-def _fields(f: FormSla) -> dict[str, Any]:
-    return {k: getattr(f, k) for k in FormSla.__dataclass_fields__}
-
-
-def _form(sec: Section, name: str, common_holidays: frozenset[date]) -> FormSla:
-    sec.only(*_FORM_KEYS)
-    base = DEFAULT_FORMS.get(name)
-    if base is None:
-        first = sec.duration("first_response")  # required: no default for this form
-        base = FormSla(
-            form=name,
-            first_response=first,
-            next_response=first,
-            warn_before=timedelta(days=1),
-            remind_after=timedelta(days=14),
-        )
-    first = sec.duration("first_response", base.first_response)
-    nxt = sec.duration("next_response", base.next_response)
-    warn = sec.duration("warn_before", base.warn_before)
-    remind = _optional_duration(sec, "remind_after", base.remind_after)
-    close = _optional_duration(sec, "close_after", base.close_after)
-    if warn >= first:
-        raise sec.error("warn_before", f"must be shorter than first_response ({_fmt(first)})")
-    if warn >= nxt:
-        raise sec.error("warn_before", f"must be shorter than next_response ({_fmt(nxt)})")
-    if close is not None:
-        if remind is None:
-            raise sec.error(
-                "close_after", "needs remind_after: the bot never closes without a reminder"
-            )
-        if close <= remind:
-            raise sec.error("close_after", f"must be longer than remind_after ({_fmt(remind)})")
-    return FormSla(
-        form=name,
-        first_response=first,
-        next_response=nxt,
-        warn_before=warn,
-        remind_after=remind,
-        close_after=close,
-        business_days=sec.bool("business_days", base.business_days),
-        holidays=_holidays(sec, "holidays") | common_holidays,
-    )
-
-
-def _optional_duration(sec: Section, key: str, default: timedelta | None) -> timedelta | None:
-    """A duration that may be switched off with ``null``, ``false`` or ``off``."""
-    if key in sec.data:
-        value = sec.data[key]
-        if value is None or value is False:
-            return None
-        if isinstance(value, str) and value.strip().lower() in _OFF:
-            return None
-    elif default is None:
-        return None
-    td: timedelta = sec.duration(key, default)
-    return td
-
-
-def _holidays(sec: Section, key: str) -> frozenset[date]:
-    value = sec.raw(key, [])
-    if not isinstance(value, list):
-        raise sec.error(key, "must be a list of ISO dates (YYYY-MM-DD)")
-    out: set[date] = set()
-    for item in value:
-        if isinstance(item, datetime):
-            raise sec.error(key, f"{item.isoformat()} has a time; give the date only")
-        if isinstance(item, date):
-            out.add(item)
-            continue
-        try:
-            if not isinstance(item, str):
-                raise ValueError
-            out.add(date.fromisoformat(item.strip()))
-        except ValueError:
-            raise sec.error(key, f"{item!r} is not an ISO date (YYYY-MM-DD)") from None
-    return frozenset(out)
-
-
-def _labels(sec: Section, app: AppConfig) -> SlaLabels:
-    d = SlaLabels()
-    sec.only(*SlaLabels.__dataclass_fields__)
-    values: dict[str, str] = {
-        n: sec.str(n, getattr(d, n)).strip() for n in ("due_soon", "overdue", "awaiting", "snoozed")
-    }
-    aliases = tuple(a.strip() for a in sec.str_list("awaiting_aliases", d.awaiting_aliases))
-    seen: dict[str, str] = {}
-    for key, v in (*values.items(), *(("awaiting_aliases", a) for a in aliases)):
-        if not v:
-            raise sec.error(key, "must not be empty")
-        if v.casefold() in seen:
-            raise sec.error(key, f"label {v!r} is also used for {seen[v.casefold()]}")
-        seen[v.casefold()] = key
+    cfg = read_section(SlaConfig, section)
     # The sweep adds and removes its state labels; sharing one with triage would make the
     # two fight over it. (The awaiting label may be shared: it is only read.)
     triage = {getattr(app.labels, n).casefold(): n for n in app.labels.__dataclass_fields__}
     for key in ("due_soon", "overdue", "snoozed"):
-        other = triage.get(values[key].casefold())
+        mine: str = getattr(cfg.labels, key)
+        other = triage.get(mine.casefold())
         if other:
-            raise sec.error(key, f"label {values[key]!r} is also labels.{other}")
-    return SlaLabels(awaiting_aliases=aliases, **values)
-
-
-def _check_template(sec: Section, key: str, text: str) -> None:
-    """Reject placeholders other than ``{reporter}``, ``{issue_url}``, ``{days}`` at start-up
-    rather than failing (or leaking attributes) when the first reminder is rendered."""
-    try:
-        parts = list(string.Formatter().parse(text))
-    except ValueError as exc:
-        raise sec.error(key, f"is not a valid template: {exc}") from None
-    allowed = ", ".join("{" + f + "}" for f in TEXT_FIELDS)
-    for _, name, spec, conv in parts:
-        if name is None:
-            continue
-        if name not in TEXT_FIELDS:
-            raise sec.error(
-                key,
-                f"unknown placeholder {{{name}}} (use {allowed};"
-                " write {{ and }} for literal braces)",
-            )
-        if spec or conv:
-            raise sec.error(key, f"placeholder {{{name}}} must not have a format or conversion")
-
-
-def _buckets(sec: Section, default: tuple[int, ...]) -> tuple[int, ...]:
-    value = sec.raw("queue_buckets", list(default))
-    if not isinstance(value, list) or not value:
-        raise sec.error("queue_buckets", "must be a non-empty list of whole numbers")
-    prev = 0
-    for v in value:
-        if isinstance(v, bool) or not isinstance(v, int) or v <= prev:
-            raise sec.error("queue_buckets", "must be positive whole numbers in increasing order")
-        prev = v
-    return tuple(value)
+            raise section.sub("labels").error(key, f"label {mine!r} is also labels.{other}")
+    if not cfg.holidays:
+        return cfg
+    forms = {n: replace(f, holidays=f.holidays | cfg.holidays) for n, f in cfg.forms.items()}
+    return replace(cfg, forms=MappingProxyType(forms))
 
 
 def _fmt(td: timedelta) -> str:
