@@ -29,6 +29,7 @@ CODES_FAIL: list[tuple[str | None, bool]] = [
     ("恢复码无效", True),
     ("リカバリーコードが無効です", True),
     ("Mes codes de récupération ne fonctionnent pas.", True),
+    ("Mes codes de récupération sont rejetés.", True),
     (
         "我的ipad丢失了，recovery code存放在了iCloud里，"
         "显示Recovery code has been previously used。",

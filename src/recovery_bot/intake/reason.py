@@ -1219,6 +1219,12 @@ _RECOVERY_WORD = re.compile(r"recovery|backup|r[ée]cup[ée]ration|secours")
 
 
 _LAST_FAIL: tuple[str, bool] = ("", False)
+# Every _CODES_FAIL alternative contains one of these.
+_FAIL_WORDS = (
+    "work", "accept", "valid", "succeed", "recogni", "reject", "refus", "declin", "incorrect",
+    "wrong", "expire", "used", "fail", "help", "generated", "luck", "success", "vain", "avail",
+    "error", "fonction", "marche", "invalide", "utilis", "rejet",
+)  # fmt: skip
 
 
 def says_recovery_codes_fail(text: str | None) -> bool:
@@ -1246,8 +1252,8 @@ def _says_codes_fail(text: str) -> bool:
         t = _prepare(text)
         if not t.isascii() and _CODES_FAIL_ZH.search(t):
             return True
-        if "code" not in t:
-            return False
+        if "code" not in t or not any(map(t.__contains__, _FAIL_WORDS)):
+            return False  # no failure word at all: the usual case, without a regex
         loose = _RECOVERY_WORD.search(t) is not None
         previous = ""
         for sentence in _FAIL_SENTENCES.split(t):
