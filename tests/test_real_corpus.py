@@ -1,11 +1,10 @@
-"""The real-body corpus (fixtures/real): the bot's own reading of 239 real pypi/support
+"""The real-body corpus (fixtures/real): the bot's own reading of 240 real pypi/support
 account-recovery bodies, held to the fields an admin reads in them (docs/situations.md).
 
 Every expected field is asserted exactly, except the pairs in ``KNOWN_MISSES``: those
 assert that the bot is *still* wrong, so the list cannot silently go stale. When a fix
-makes one right, its test fails with "now right: remove it from KNOWN_MISSES". Entries
-marked "todo" were recorded from the code as it stood when the corpus was committed; the
-classifier owner replaces each with the reason it is left wrong, or removes it.
+makes one right, its test fails with "now right: remove it from KNOWN_MISSES". Each
+entry says why the bot is left wrong there.
 
 The corpus is public text: the redaction test keeps personal addresses out of it.
 """
@@ -38,32 +37,12 @@ FIELDS = (
 )
 MISSING = "<not reported>"
 
-# A group the corpus and the classifier read differently (see fixtures/real/README.md).
-_NEW_DEVICE = (
-    "todo: the body says the mailbox works and only the new-device mail is missing "
-    "(nothing lost: reason unclear, topic and situation new_device)"
-)
-
-# (issue number, field) -> why the bot gets it wrong. "todo": recorded, not yet explained.
+# (issue number, field) -> why the bot gets it wrong.
 KNOWN_MISSES: dict[tuple[int, str], str] = {
-    # Free-text bodies: recovery.py's free-text branch reports reason "unclear" and no
-    # topics without running the classifiers; on the body, classify_reason and
-    # detect_topics give the expected values (lost_email, lost_2fa, unverified_email).
-    (135, "reason"): "free text: recovery.py does not classify form-less bodies (gives lost_email)",
-    (5203, "reason"): "free text: recovery.py does not classify form-less bodies (gives lost_2fa)",
-    (7004, "reason"): "free text: recovery.py does not classify form-less bodies (gives lost_2fa)",
-    (7308, "topics"): "free text: recovery.py computes no topics for form-less bodies",
-    (8834, "topics"): "free text: recovery.py computes no topics for form-less bodies",
     # The 2020 template's "## PyPI Username" heading replaced by the name itself: the
     # form parser (forms.py) finds no username section, so the field reads as empty.
     (471, "username"): "forms.py: the username heading was replaced by the name (U21)",
     (471, "username_problem"): "forms.py: the username heading was replaced by the name (U21)",
-    # Withdrawn notes left in place of the form ("I recovered my email address. No action
-    # needed", "cancelled", "please ignore this request"): recovery.py's _SOLVED words
-    # ("solved", "please close"...) do not cover these phrasings.
-    (8532, "situation"): "recovery.py: 'no action needed' is not among the withdrawn phrasings",
-    (9820, "situation"): "recovery.py: 'cancelled' is not among the withdrawn phrasings",
-    (11225, "situation"): "recovery.py: 'please ignore this request' is not a withdrawn phrasing",
     # "It may go to an email account I lost access to": a hedged loss is weak evidence,
     # and with nothing else lost it still decides (lost_email, which drops the new_device
     # topic). The label (JUDGEMENT) reads the reporter's primary mailbox as working.

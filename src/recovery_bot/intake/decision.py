@@ -104,10 +104,16 @@ def gather_facts(
             unchecked_required=(),
             missing_sections=(),
             empty_required=(),
-            reason="unclear",
-            mentions_having_recovery_codes=False,
+            # Read like a reason, for inspect and the labels; the comment itself only
+            # points to the form.
+            reason=classify_reason(body),
+            mentions_having_recovery_codes=(
+                not says_recovery_codes_fail(body) and mentions_having_recovery_codes(body)
+            ),
+            recovery_codes_fail=says_recovery_codes_fail(body),
             contains_email_address=contains_email_address(body),
             has_form_label=has_label,
+            topics=detect_topics(body, title=title),
             free_text=True,
         )
     if parsed.form != RECOVERY_FORM:
@@ -158,10 +164,10 @@ def gather_facts(
 
 
 _RECOVERY_TITLE = re.compile(r"account[\s_-]*recover", re.I)
-# A body edited down to "solved" after filing is no request to answer.
+# A body edited down to "solved" (or withdrawn) after filing is no request to answer.
 _SOLVED = re.compile(
     r"\b(?:solved|resolved|fixed|never\s*mind|found (?:my|the) (?:recovery )?codes?|"
-    r"please close|can be closed)\b",
+    r"please close|can be closed|no action (?:is )?needed|cancell?ed|please ignore)\b",
     re.I,
 )
 
