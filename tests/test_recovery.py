@@ -226,3 +226,24 @@ def test_decision_never_raises_on_form_shaped_text(username, reason):
     f = gather_facts(recovery_body(username, reason))
     decide(f, CFG)
     assert f.form == "account-recovery"
+
+
+def test_free_text_request_is_read_like_a_reason_and_pointed_to_the_form():
+    body = "Hi, I lost my phone with the authenticator and can't sign in. Mail me at a@b.example"
+    f = gather_facts(body, title="Account recovery request")
+    assert (f.free_text, f.reason, f.contains_email_address) == (True, "lost_2fa", True)
+    plan = decide(f, CFG)
+    assert plan.add_labels == ("needs more info", "lost 2fa", "email address posted")
+    assert plan.comment is not None and plan.comment.startswith(
+        "Thanks for reaching out. Account recoveries on PyPI start from the account-recovery "
+        "form"
+    )
+    assert "a@b.example" not in plan.comment
+
+
+@pytest.mark.parametrize(
+    "body", ["cancelled", "please ignore this request.", "No action needed. Thank you!"]
+)
+def test_a_withdrawn_note_gets_no_answer(body):
+    plan = decide(gather_facts(body, labels=["account-recovery"]), CFG)
+    assert plan.is_empty

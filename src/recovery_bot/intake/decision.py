@@ -309,6 +309,11 @@ def decide_labels(facts: Facts, labels: LabelsConfig) -> tuple[tuple[str, ...], 
             want.append(labels.test_pypi)
     elif (facts.body_empty and facts.has_form_label) or facts.free_text:
         want.append(labels.needs_info)
+        # What a free-text request says it lost is worth a label even before the form.
+        if facts.reason in ("lost_email", "both"):
+            want.append(labels.lost_email)
+        if facts.reason in ("lost_2fa", "both"):
+            want.append(labels.lost_2fa)
         if facts.contains_email_address:
             want.append(labels.email_posted)
     else:
