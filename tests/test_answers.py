@@ -376,6 +376,7 @@ def test_custom_channels_replace_the_defaults() -> None:
     ],
 )
 def test_the_first_matching_row_wins(kw: dict, situation: str) -> None:
+    kw = dict(kw)  # a copy: the parameter is shared by every run in the process
     args = {
         "is_recovery": True,
         "body_empty": False,

@@ -19,6 +19,7 @@ from recovery_bot.sla.clocks import (
     business_time_between,
     compute_clock,
     label_plan,
+    render_text,
     sweep_actions,
 )
 from recovery_bot.sla.config import FormSla, SlaConfig, SlaLabels
@@ -495,3 +496,126 @@ def test_business_time_round_trip(
     assert business_time_between(start, end, business_days=True, holidays=holidays) == delta
     later = add_business_time(start, delta + more, business_days=True, holidays=holidays)
     assert later >= end
+
+
+# --------------------------------------------------------------------------- pinned edges
+# Each row pins one rule a mutation test found unchecked (tools/mutation_scores.py).
+
+BIZ = replace(SLA, business_days=True, holidays=frozenset({date(2026, 3, 3)}))
+
+# (id, issue, sla, now (days), owner, state, since (days), due (days or None),
+#  first_response_at (days or None))
+EDGES = [
+    # The awaiting label found on the issue with no event: the move went to the reporter at
+    # the last maintainer *reply* (a command-only comment is not one), and it is no response.
+    ("label-on-issue-command-is-not-the-reply",
+     issue(maint(1, "/awaiting-response"), labels=("awaiting response",)), SLA, 2,
+     "reporter", "waiting_on_reporter", 0, 14, None),
+    ("label-on-issue-then-reporter-answers",
+     issue(reporter(1), labels=("awaiting response",)), SLA, 2,
+     "maintainers", "ok", 1, 6, None),
+    # With an event for the awaiting label, the label on the issue adds nothing.
+    ("label-event-and-label-on-issue", issue(label(2), labels=("awaiting response",)), SLA, 3,
+     "reporter", "waiting_on_reporter", 2, 16, 2),
+    # Other labels are not awaiting labels.
+    ("other-label-event-ignored", issue(label(1, name="bug")), SLA, 2,
+     "maintainers", "ok", 0, 7, None),
+    # At the same instant a comment counts before a label event.
+    ("comment-before-label-at-same-instant", issue(third(0.5), reporter(3), label(3)), SLA, 4,
+     "reporter", "waiting_on_reporter", 3, 17, 3),
+    ("label-with-reply-at-same-instant", issue(maint(2), label(2)), SLA, 3,
+     "reporter", "waiting_on_reporter", 2, 16, 2),
+    # Lines after a code fence still count: a /resume below a pasted block resumes.
+    ("resume-after-code-block", issue(maint(2), maint(3, "```\nlog\n```\n/resume")), SLA, 4,
+     "maintainers", "ok", 3, 8, 2),
+    # Snooze credit: a snooze that ended exactly now still pauses the clock (and the issue
+    # is no longer snoozed); a snooze that ended before the reporter answered gives none;
+    # a snooze starting when the target fell due does not move it.
+    ("snooze-ends-now", issue(maint(3, "/snooze 3d"), snoozed_until=at(6)), SLA, 6,
+     "maintainers", "ok", 0, 10, None),
+    ("snooze-before-since-gives-no-credit",
+     issue(maint(0.5), maint(1, "/snooze 1d"), reporter(3), snoozed_until=at(2)), SLA, 4,
+     "maintainers", "ok", 3, 8, 0.5),
+    ("snooze-from-due", issue(maint(7, "/snooze 2d"), snoozed_until=at(9)), SLA, 9,
+     "maintainers", "overdue", 0, 7, None),
+    # Business days with a holiday (Tue 3 March) count during the pause too: Mon 10:00 ->
+    # Wed 10:00 used 1 business day; the other 6 run from Fri 6 March 10:00 to Mon 16 10:00.
+    ("business-snooze-with-holiday", issue(maint(2, "/snooze 2d"), snoozed_until=at(4)), BIZ,
+     4.5, "maintainers", "ok", 0, 14, None),
+    # A reminder posted at the start of the wait or exactly now counts as posted.
+    ("reminder-at-since", issue(maint(2), reminder(2)), SLA, 3,
+     "reporter", "reminder_due", 2, None, 2),
+    ("reminder-now", issue(maint(2), reminder(5)), SLA, 5,
+     "reporter", "reminder_due", 2, None, 2),
+    # No remind_after: the reporter's wait has no due date.
+    ("no-reminders", issue(maint(2)), replace(SLA, remind_after=None), 30,
+     "reporter", "waiting_on_reporter", 2, None, 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("iss", "sla", "now", "owner", "state", "since", "due", "first"),
+    [pytest.param(*row[1:], id=row[0]) for row in EDGES],
+)
+def test_clock_edges(
+    iss: IssueSnapshot,
+    sla: FormSla,
+    now: float,
+    owner: str,
+    state: str,
+    since: float,
+    due: float | None,
+    first: float | None,
+) -> None:
+    clock = compute_clock(iss, sla, LABELS, at(now))
+    assert (clock.owner, clock.state, clock.since, clock.due, clock.first_response_at) == (
+        owner,
+        state,
+        at(since),
+        None if due is None else at(due),
+        None if first is None else at(first),
+    )
+
+
+def test_age_of_open_and_reopened_issues() -> None:
+    assert compute_clock(issue(), SLA, LABELS, at(0.25)).age_days == 0.25
+    reopened = issue(closed_at=at(1))  # open again: its age runs to now
+    assert compute_clock(reopened, SLA, LABELS, at(5)).age_days == 5.0
+
+
+def test_negative_business_span_keeps_holidays() -> None:
+    hol = frozenset({date(2026, 3, 3)})
+    span = business_time_between(at(3), at(0), business_days=True, holidays=hol)
+    assert span == -timedelta(days=2)
+    with pytest.raises(ValueError, match=r"^delta must not be negative$"):
+        add_business_time(T0, -H, business_days=False)
+
+
+def test_render_text_days_from_since() -> None:
+    c = compute_clock(issue(maint(2)), SLA, LABELS, at(2.5))
+    assert render_text("{days}|{reporter}|{issue_url}", issue(maint(2)), c, at(2.5)) == (
+        "0|alice|https://github.com/pypi/support/issues/7"
+    )
+
+
+def test_sweep_notes_say_what_and_since() -> None:
+    assert sweep(issue(maint(2)), CFG, 16.5).notes == (
+        "sla: reminder to alice (silent since 2026-03-04)",
+    )
+    assert sweep(issue(maint(2), reminder(16)), CFG_CLOSE, 23).notes == (
+        "sla: close as not planned (silent since 2026-03-04)",
+    )
+
+
+def test_sweep_for_a_form_without_sla_only_labels() -> None:
+    # A clock in reminder_due for a form the config does not know: labels only.
+    c = Clock(number=7, owner="reporter", since=at(2), due=None, state="reminder_due",
+              form="pep541")
+    assert sweep_actions(issue(form="pep541"), c, CFG, at(20)) == Plan()
+
+
+def test_sweep_leaves_a_closed_issue_alone() -> None:
+    # Even with a stale reminder_due clock, a closed issue gets no reminder.
+    c = Clock(number=7, owner="reporter", since=at(2), due=None, state="reminder_due",
+              form="account-recovery")
+    assert sweep_actions(issue(state="closed", closed_at=at(20)), c, CFG, at(20)) == Plan()

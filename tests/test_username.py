@@ -315,3 +315,147 @@ def test_never_raises_and_username_is_valid(raw: str | None) -> None:
         assert result.candidate is None
     assert not contains_email_address(result.candidate)  # never keep an address around
     assert normalize_username(raw) == result
+
+
+# --------------------------------------------------------------------------- pinned results
+# The full result (candidate and TestPyPI flag too) for the problem cases above and for
+# branches a mutation test found unchecked (tools/mutation_scores.py): candidates are what
+# logs and the comment show, so they are pinned exactly, e-mail scrubbing included.
+
+# case id -> (candidate, test_pypi) for CASES whose problem is not None or that name TestPyPI
+CANDIDATES: dict[str, tuple[str | None, bool]] = {
+    "backticked-two": ("alice, bob", False),
+    "backticked-old-account": ("alice, alice2", False),
+    "U06-test-pypi": ("alice", True),
+    "U06-dot-segment": ("alice/.", False),
+    "U07-md-link-disagree": ("bob, alice", False),
+    "U08-github": ("https://github.com/alice", False),
+    "U08-project": ("https://pypi.org/project/foo/", False),
+    "U08-pypi-root": ("https://pypi.org/", False),
+    "U08-www-other": ("www.example.com/alice", False),
+    "U08-ftp": ("ftp://pypi.org/user/alice/", False),
+    "U09-bare": (None, False),
+    "U09-mailto": (None, False),
+    "U10-email-label": (None, False),
+    "U11-or": ("alice, bob", False),
+    "U11-two-lines": ("alice, bob", False),
+    "U11-two-profiles": ("alice, bob", False),
+    "U11-two-emails": (None, False),
+    "U12-two-words": ("alice smith", False),
+    "U14-test-pypi": ("alice", True),
+    "U15-none": (None, False),
+    "U15-empty": (None, False),
+    "U15-blank": (None, False),
+    "U15-no-response": ("_No response_", False),
+    "U15-label-only": ("Username", False),
+    "U16-dont-remember-curly": ("I don’t remember", False),
+    "U16-forgot-parens": ("I've forgot it", False),
+    "U16-sentence": ("I don't remember, sorry", False),
+    "U16-dont-know-backticks": ("I don't know", False),
+    "U16-label-then-nonanswer": ("unknown", False),
+    "U06-project-url-test": ("https://test.pypi.org/project/alice-tools", True),
+    "U06-project-url-bare": ("pypi.org/project/alice-tools/1.0/", False),
+    "U06-project-md-link": ("https://pypi.org/project/alice-tools/", False),
+    "U07-link-mismatch": ("alice, bob", False),
+    "U07-link-mismatch-backticks": ("alice, bob", False),
+    "U14-at-testpypi": ("amotl", True),
+    "U20-placeholder-backticks": ("username", False),
+    "U20-angle": ("<your username>", False),
+    "U22-fifty-one": ("a" * 51, False),
+    "U22-huge": ("a" * 80, False),
+    "U23-trailing-dash": ("alice-", False),
+    "U24-inner-zero-width": ("al\u200bice", False),
+    "U25-url-traversal": ("../admin", False),
+    "U25-url-trailing-dotdot": ("alice/..", False),
+    "U25-encoded": ("%61lice", False),
+    "U26-script": ("<script>alert(1)</script>", False),
+    "U26-js-link": ("[x](javascript:alert(1))", False),
+    "U26-image": ("! x", False),
+    "U26-mention-text": ("@alice @bob", False),
+    "U27-t1-placeholder": ("username", False),
+    "sentence-unclear": ("I have an account called alice", False),
+}
+
+
+@pytest.mark.parametrize(
+    ("raw", "candidate", "test_pypi"),
+    [pytest.param(raw, *CANDIDATES[cid], id=cid) for cid, raw, _, _ in CASES if cid in CANDIDATES],
+)
+def test_candidate_and_test_flag(raw: str | None, candidate: str | None, test_pypi: bool) -> None:
+    result = normalize_username(raw)
+    assert (result.candidate, result.test_pypi) == (candidate, test_pypi)
+
+
+TWENTY_TOKENS = ", ".join(["x!y"] * 20)
+
+# (id, raw, username, problem, candidate, test_pypi)
+MORE: list[tuple[str, str, str | None, str | None, str | None, bool]] = [
+    # Over-long input (> 1000 characters after comments): an e-mail in it wins, otherwise
+    # invalid with the first 80 characters as candidate.
+    ("long-email", "x" * 990 + " alice@example.com", None, "looks_like_email", None, False),
+    ("long-plain", "ab " * 400, None, "invalid", ("ab " * 27)[:80], False),
+    ("long-scrubbed", "x!@e " * 250, None, "invalid", "<email> " * 16, False),
+    ("long-comment-removed", "<!-- " + "x" * 2000 + " -->alice", "alice", None, "alice", False),
+    ("comment-only", "<!-- just a comment -->", None, "missing", None, False),
+    # E-mail-like text that is not an address is scrubbed from the candidate.
+    ("scrub-in-unknown", "I don't know, maybe a@b.co", None, "unknown",
+     "I don't know, maybe <email>", False),
+    ("scrub-in-invalid", "al!ce x!@y", None, "invalid", "al!ce <email>", False),
+    # Several values: a name beside a token is two accounts; the kinds decide the problem.
+    ("name-and-token", "alice, b!ob", None, "multiple", "alice", False),
+    ("parts-project", "https://pypi.org/project/foo/, hello world", None, "project_url",
+     "https://pypi.org/project/foo/, hello world", False),
+    ("parts-other-url", "https://github.com/alice, hello world", None,
+     "looks_like_url_only_other_host", "https://github.com/alice, hello world", False),
+    ("parts-unknown", "unknown, n/a", None, "unknown", "unknown, n/a", False),
+    ("parts-missing", "_No response_, thanks", None, "missing", "_No response_, thanks", False),
+    ("parts-invalid", "al!ce, b!ob", None, "invalid", "al!ce, b!ob", False),
+    ("parts-test", "alice, (on test.pypi.org)", "alice", None, "alice", True),
+    ("parts-emails", "a@example.com; b@example.com", None, "looks_like_email", None, False),
+    ("parts-twenty-only", TWENTY_TOKENS + ", alice", None, "invalid",
+     TWENTY_TOKENS + ", alice", False),
+    # Code spans: three names; a non-name span does not count.
+    ("spans-three", "`alice` `bob` `carol`", None, "multiple", "alice, bob, carol", False),
+    ("spans-email", "`alice` or `x@y.co` and `bob`", None, "multiple", "alice, bob", False),
+    ("spans-one-plus-text", "`alice` is mine `n/a`", None, "invalid",
+     "alice` is mine `n/a", False),
+    # Links and TestPyPI
+    ("link-mismatch-test", "[alice](https://test.pypi.org/user/bob/)", None, "link_mismatch",
+     "alice, bob", True),
+    ("link-email-text", "[a@b.co](https://pypi.org/user/bob/)", "bob", None, "bob", False),
+    ("label-testpypi", "TestPyPI username: `alice`", "alice", None, "alice", True),
+    ("profile-invalid", "https://pypi.org/user/a!b/", None, "invalid", "a!b", False),
+    ("profile-test-invalid", "https://test.pypi.org/user/a!b/", None, "invalid", "a!b", True),
+    ("project-test", "https://test.pypi.org/project/foo/", None, "project_url",
+     "https://test.pypi.org/project/foo/", True),
+    # The fast path: a backticked non-answer is not a name; 50 characters in backticks is.
+    ("fast-path-nonanswer", "`unknown`", None, "unknown", "unknown", False),
+    ("fast-path-fifty", "`" + "a" * 50 + "`", "a" * 50, None, "a" * 50, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("raw", "username", "problem", "candidate", "test_pypi"),
+    [pytest.param(*row[1:], id=row[0]) for row in MORE],
+)
+def test_full_result(
+    raw: str, username: str | None, problem: str | None, candidate: str | None, test_pypi: bool
+) -> None:
+    assert normalize_username(raw) == UsernameResult(raw, username, problem, candidate, test_pypi)  # type: ignore[arg-type]
+
+
+def test_a_crash_in_the_rules_is_invalid_and_logged_without_the_value(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import recovery_bot.intake.username as username_module
+
+    def boom(raw: str | None) -> UsernameResult:
+        raise RuntimeError(raw)
+
+    monkeypatch.setattr(username_module, "_normalize", boom)
+    with caplog.at_level("WARNING", logger=username_module.log.name):
+        assert normalize_username("a@b.co") == UsernameResult("a@b.co", None, "invalid")
+        assert normalize_username(None) == UsernameResult(None, None, "invalid")
+    message = "normalize_username failed: RuntimeError"
+    assert [r.getMessage() for r in caplog.records] == [message] * 2
+    assert [r.levelname for r in caplog.records] == ["WARNING"] * 2
