@@ -17,6 +17,7 @@ from recovery_bot.intake.decision import (
     gather_facts,
     inspect_report,
     neutralize_mentions,
+    render_comment,
     with_lookup,
 )
 
@@ -247,3 +248,124 @@ def test_free_text_request_is_read_like_a_reason_and_pointed_to_the_form():
 def test_a_withdrawn_note_gets_no_answer(body):
     plan = decide(gather_facts(body, labels=["account-recovery"]), CFG)
     assert plan.is_empty
+
+
+# --------------------------------------------------------------------------- pinned edges
+# Rules a mutation test found unchecked (tools/mutation_scores.py): whole Facts, the
+# situation labels, the free-text labels and every inspect key.
+
+EXTRA = "\n\n### Anything else\n\n{}\n"
+
+
+def test_facts_of_a_full_body_with_an_extra_section() -> None:
+    body = recovery_body(
+        "https://test.pypi.org/user/alice/", "I lost my phone. My recovery codes do not work."
+    ) + EXTRA.format("I still have my recovery codes, I think. Mail a@b.example")
+    assert gather_facts(body, title="TestPyPI account recovery") == Facts(
+        form="account-recovery", generation="current", username="alice",
+        username_problem=None, username_exists=None, canonical_username=None,
+        project_count=None, unchecked_required=(), missing_sections=(), empty_required=(),
+        reason="lost_2fa", mentions_having_recovery_codes=False, contains_email_address=True,
+        body_empty=False, has_form_label=False, recovery_codes_fail=True,
+        topics=("testpypi",), free_text=False,
+    )
+
+
+def test_facts_of_a_free_text_request() -> None:
+    body = "I lost my phone and the codes do not work; I still have my recovery codes. a@b.example"
+    assert gather_facts(body, labels=["Account-Recovery"]) == Facts(
+        form=None, generation=None, username=None, username_problem=None,
+        username_exists=None, canonical_username=None, project_count=None,
+        unchecked_required=(), missing_sections=(), empty_required=(), reason="lost_2fa",
+        mentions_having_recovery_codes=False, contains_email_address=True, body_empty=False,
+        has_form_label=True, recovery_codes_fail=True, topics=(), free_text=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "title", "labels", "free_text"),
+    [
+        ("solved " + "x" * 293, None, ["account-recovery"], True),  # 300 chars: not a short note
+        ("solved " + "x" * 292, None, ["account-recovery"], False),
+        ("I lost my phone", "Help me", [], False),  # neither title nor label says recovery
+        ("I lost my phone", "Account_Recovery please", [], True),
+    ],
+)
+def test_what_makes_form_less_text_a_request(body, title, labels, free_text):
+    assert gather_facts(body, title=title, labels=labels).free_text is free_text
+
+
+@pytest.mark.parametrize(
+    ("changes", "labels"),
+    [
+        ({"topics": ("compromised",)}, ["lost 2fa", "security issue"]),
+        ({"topics": ("testpypi",), "reason": "unclear"}, ["test pypi issue"]),
+        ({"topics": ("compromised", "testpypi")},
+         ["lost 2fa", "security issue", "test pypi issue"]),
+        ({"topics": ("unverified_email",), "reason": "unclear"}, ["unverified email"]),
+        ({"topics": ("new_device",)}, ["lost 2fa", "confirmation email not received"]),
+        # Unticked Code of Conduct is missing information even when codes are mentioned.
+        ({"mentions_having_recovery_codes": True, "unchecked_required": ("Code of Conduct",)},
+         ["needs more info", "lost 2fa", "has recovery codes"]),
+    ],
+)
+def test_situation_labels(changes, labels):
+    assert list(decide(facts(**changes), CFG).add_labels) == labels
+
+
+@pytest.mark.parametrize(
+    ("reason", "email", "labels"),
+    [
+        ("lost_email", False, ["needs more info", "lost email"]),
+        ("both", True, ["needs more info", "lost email", "lost 2fa", "email address posted"]),
+        ("unclear", False, ["needs more info"]),
+    ],
+)
+def test_free_text_labels(reason, email, labels):
+    f = facts(form=None, generation=None, username=None, free_text=True, reason=reason,
+              contains_email_address=email, username_exists=None, project_count=None)
+    assert list(decide(f, CFG).add_labels) == labels
+
+
+def test_the_security_address_in_the_compromised_comment() -> None:
+    cfg = parse_config(
+        {"repositories": ["pypi/support"], "bot": {"security_email": "sec@example.org"}}
+    )
+    f = facts(topics=("compromised",))
+    assert "sec@example.org" in (decide(f, cfg).comment or "")
+    assert "security@pypi.org" in (render_comment(f, "support@pypi.org") or "")
+    assert "security@pypi.org" not in (decide(f, cfg).comment or "")
+
+
+def test_an_unknown_lookup_without_detail_says_unknown() -> None:
+    f = with_lookup(facts(username_exists=None), PyPIUser("unknown", "alice"))
+    assert f.lookup_detail == "unknown"
+
+
+def test_inspect_report_has_every_key() -> None:
+    f = facts(empty_required=("Reason for request",), recovery_codes_fail=True,
+              topics=("new_device",))
+    plan = decide(f, CFG)
+    assert inspect_report(f, plan) == {
+        "form": "account-recovery",
+        "generation": "current",
+        "username": "alice",
+        "username_problem": None,
+        "username_exists": True,
+        "canonical_username": "alice",
+        "project_count": 3,
+        "unchecked_required": [],
+        "missing_sections": [],
+        "empty_required": ["Reason for request"],
+        "reason": "lost_2fa",
+        "mentions_having_recovery_codes": False,
+        "recovery_codes_fail": True,
+        "contains_email_address": False,
+        "topics": ["new_device"],
+        "situation": "new_device",
+        "labels": list(plan.add_labels),
+        "labels_removed_if_set_by_bot": list(plan.remove_labels),
+        "comment": plan.comment,
+    }
+    assert plan.comment is not None
+    assert inspect_report(f, dataclasses.replace(plan, comment_action="none"))["comment"] is None

@@ -145,6 +145,7 @@ def _scratch(module: str, base: Path) -> Path:
         f'only_mutate = ["{PKG}/{module}"]\n'
         f"pytest_add_cli_args_test_selection = [{tests}]\n"
         'pytest_add_cli_args = ["-q"]\n'
+        'also_copy = ["fixtures"]\n'
     )
     (work / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     return work
