@@ -431,6 +431,13 @@ MORE: list[tuple[str, str, str | None, str | None, str | None, bool]] = [
     # The fast path: a backticked non-answer is not a name; 50 characters in backticks is.
     ("fast-path-nonanswer", "`unknown`", None, "unknown", "unknown", False),
     ("fast-path-fifty", "`" + "a" * 50 + "`", "a" * 50, None, "a" * 50, False),
+    # Only the listed edge characters are trimmed: other Unicode space stays (and is invalid).
+    ("line-separator", "alice\u2028", None, "invalid", "alice\u2028", False),
+    ("unit-separator", "\x1falice", None, "invalid", "\x1falice", False),
+    ("comment-then-separator", "alice <!-- x -->\u2028", None, "invalid", "alice  \u2028",
+     False),
+    ("link-then-separator", "[alice](https://example.com)\u2028", None, "invalid",
+     "alice \u2028", False),
 ]  # fmt: skip
 
 
@@ -459,3 +466,33 @@ def test_a_crash_in_the_rules_is_invalid_and_logged_without_the_value(
     message = "normalize_username failed: RuntimeError"
     assert [r.getMessage() for r in caplog.records] == [message] * 2
     assert [r.levelname for r in caplog.records] == ["WARNING"] * 2
+
+
+# A "TestPyPI username:" label is kept through every outcome: (value, username, problem,
+# candidate).
+ON_TEST = [
+    ("alice@example.com", None, "looks_like_email", None),
+    ("https://github.com/alice", None, "looks_like_url_only_other_host",
+     "https://github.com/alice"),
+    ("(unknown)", None, "unknown", "unknown"),
+    ("-", None, "unknown", "-"),
+    ("x y", None, "invalid", "x y"),
+    ("alice, bob", None, "multiple", "alice, bob"),
+    ("a@b.co, c@d.co", None, "looks_like_email", None),
+    ("https://pypi.org/project/foo/, hello world", None, "project_url",
+     "https://pypi.org/project/foo/, hello world"),
+    ("https://github.com/alice, hello world", None, "looks_like_url_only_other_host",
+     "https://github.com/alice, hello world"),
+    ("unknown, n/a", None, "unknown", "unknown, n/a"),
+    ("n/a, thanks", None, "unknown", "n/a, thanks"),
+    ("al!ce, b!ob", None, "invalid", "al!ce, b!ob"),
+    ("alice, thanks", "alice", None, "alice"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("value", "username", "problem", "candidate"), ON_TEST)
+def test_test_pypi_label_survives_every_outcome(
+    value: str, username: str | None, problem: str | None, candidate: str | None
+) -> None:
+    raw = "TestPyPI username: " + value
+    assert normalize_username(raw) == UsernameResult(raw, username, problem, candidate, True)  # type: ignore[arg-type]

@@ -86,6 +86,12 @@ EQUIVALENT: dict[str, str] = {
     "recovery_bot.sla.clocks.x__utc__mutmut_3": "astimezone(None) gives the same instant in"
     " the host zone; the result is only compared and subtracted",
     "recovery_bot.sla.clocks.x_business_time_between__mutmut_37": "hi >= lo adds a zero span",
+    **{
+        f"recovery_bot.intake.username.x__normalize__mutmut_{n}": "the fast path for a bare"
+        " or backticked name: a mutant only skips it or feeds it a non-name, and the general"
+        " path returns the same result"
+        for n in (10, 11, 12, 13, 14, 17, 21, 22, 23, 24, 25, 26, 27, 29, 31)
+    },
 }
 
 KILLED = {"killed", "timeout", "caught by type check"}
