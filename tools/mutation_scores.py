@@ -34,7 +34,7 @@ PKG = "src/recovery_bot"
 TESTS: dict[str, list[str]] = {
     "sla/clocks.py": ["tests/test_sla.py"],
     "intake/username.py": ["tests/test_username.py"],
-    "intake/answers.py": ["tests/test_answers.py"],
+    "intake/answers.py": ["tests/test_answers.py", "tests/test_answers_items.py"],
     "intake/decision.py": ["tests/test_recovery.py"],
     "intake/forms.py": ["tests/test_forms.py"],
     "intake/reason.py": ["tests/test_reason.py", "tests/test_topics.py"],
