@@ -369,3 +369,32 @@ def test_inspect_report_has_every_key() -> None:
     }
     assert plan.comment is not None
     assert inspect_report(f, dataclasses.replace(plan, comment_action="none"))["comment"] is None
+
+
+def test_facts_of_a_free_text_request_with_codes_and_topics() -> None:
+    body = "My account was hacked. I still have my recovery codes."
+    assert gather_facts(body, title="TestPyPI account recovery") == Facts(
+        form=None, generation=None, username=None, username_problem=None,
+        username_exists=None, canonical_username=None, project_count=None,
+        unchecked_required=(), missing_sections=(), empty_required=(), reason="unclear",
+        mentions_having_recovery_codes=True, contains_email_address=False, body_empty=False,
+        has_form_label=False, recovery_codes_fail=False, topics=("compromised", "testpypi"),
+        free_text=True,
+    )
+    # The default form label is "account-recovery".
+    assert gather_facts(body, labels=["account-recovery"]).free_text is True
+
+
+def test_facts_of_another_form_say_nothing_about_recovery() -> None:
+    pep = (
+        "### Project to be claimed\n\n`foo`: https://pypi.org/project/foo\n\n"
+        "### Your PyPI username\n\nbob@example.com\n\n### Reasons for the request\n\nI have "
+        "my recovery codes"
+    )
+    assert gather_facts(pep, labels=["account-recovery"]) == Facts(
+        form="pep541", generation="current", username=None, username_problem=None,
+        username_exists=None, canonical_username=None, project_count=None,
+        unchecked_required=(), missing_sections=(), empty_required=(), reason="unclear",
+        mentions_having_recovery_codes=False, contains_email_address=False, body_empty=False,
+        has_form_label=True,
+    )
