@@ -14,6 +14,14 @@ mutmut's ``--max-children`` (default 2: the machine has 2 cores). Not run in CI.
     python tools/mutation_scores.py --all                # every module in TESTS
 
 Prints one line per module: killed/total, %, survivors, excluded equivalents, wall time.
+
+Measured 2026-12-02 (mutmut 3.8.1, 2 cores shared with other runs; before -> after the
+tests added with this script; equivalents excluded from "after" only):
+sla/clocks 563/616 91.4% -> 594/600 99.0% (155 s); intake/username 535/785 68.2% ->
+682/770 88.6% (303 s); intake/answers 447/585 76.4% -> 544/585 93.0% (79 s);
+intake/decision 314/422 74.4% -> 385/422 91.2% (58 s); intake/forms 649/1066 60.9%
+(630 s, no tests added yet). Not measured: reason, sla/queue, commands/rules,
+digest/report, core/* (their TESTS mapping is a first guess).
 """
 
 from __future__ import annotations
