@@ -1,6 +1,6 @@
 """The words a reporter reads: the situation table and the texts of the triage comment.
 
-Pure. ``recovery.decide`` picks the reporter's situation from the facts
+Pure. ``decision.decide`` picks the reporter's situation from the facts
 (:func:`situation_of`) and asks :func:`render` for the comment. Every sentence here
 follows what PyPI's admins actually write in pypi/support threads for that situation
 (``docs/situations.md`` cites the threads, ``docs/comments.md`` shows every text as
