@@ -1,6 +1,6 @@
 """The words a reporter reads: the situation table and the texts of the triage comment.
 
-Pure. ``recovery.decide`` picks the reporter's situation from the facts
+Pure. ``decision.decide`` picks the reporter's situation from the facts
 (:func:`situation_of`) and asks :func:`render` for the comment. Every sentence here
 follows what PyPI's admins actually write in pypi/support threads for that situation
 (``docs/situations.md`` cites the threads, ``docs/comments.md`` shows every text as
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 Situation = Literal[
     "not_recovery",
@@ -41,22 +41,7 @@ Situation = Literal[
 ]
 
 #: Every situation, in the order the table is tried (the first that applies wins).
-SITUATIONS: tuple[Situation, ...] = (
-    "not_recovery",
-    "empty",
-    "free_text",
-    "compromised",
-    "deletion",
-    "testpypi",
-    "username_unknown",
-    "new_device",
-    "unverified_email",
-    "both",
-    "lost_email",
-    "lost_2fa_has_codes",
-    "lost_2fa",
-    "unclear",
-)
+SITUATIONS: tuple[Situation, ...] = get_args(Situation)
 
 FORM_URL = "https://github.com/pypi/support/issues/new?template=account-recovery.yml"
 RECOVERY_CODES_HELP = "https://pypi.org/help/#recoverycodes"

@@ -77,6 +77,25 @@ class Facts:
         return None if "testpypi" in self.topics else self.lookup_name
 
 
+#: The facts of a body that is not the recovery form: no username, no sections, nothing
+#: said (``gather_facts`` fills in what it does know).
+_NO_FORM = Facts(
+    form=None,
+    generation=None,
+    username=None,
+    username_problem=None,
+    username_exists=None,
+    canonical_username=None,
+    project_count=None,
+    unchecked_required=(),
+    missing_sections=(),
+    empty_required=(),
+    reason="unclear",
+    mentions_having_recovery_codes=False,
+    contains_email_address=False,
+)
+
+
 def gather_facts(
     body: str | None, *, title: str | None = None, labels: Iterable[str] = (),
     form_label: str = "account-recovery", parsed: ParsedForm | None = None,
@@ -93,44 +112,25 @@ def gather_facts(
     body_empty = not (body or "").strip()
     has_label = form_label.casefold() in label_set
     if parsed.form is None and not body_empty and _means_recovery(body or "", title, has_label):
-        return Facts(
-            form=None,
-            generation=None,
-            username=None,
-            username_problem=None,
-            username_exists=None,
-            canonical_username=None,
-            project_count=None,
-            unchecked_required=(),
-            missing_sections=(),
-            empty_required=(),
+        text = body or ""
+        codes_fail = says_recovery_codes_fail(text)
+        return dataclasses.replace(
+            _NO_FORM,
             # Read like a reason, for inspect and the labels; the comment itself only
             # points to the form.
-            reason=classify_reason(body),
-            mentions_having_recovery_codes=(
-                not says_recovery_codes_fail(body) and mentions_having_recovery_codes(body)
-            ),
-            recovery_codes_fail=says_recovery_codes_fail(body),
-            contains_email_address=contains_email_address(body),
+            reason=classify_reason(text),
+            mentions_having_recovery_codes=not codes_fail and mentions_having_recovery_codes(text),
+            recovery_codes_fail=codes_fail,
+            contains_email_address=contains_email_address(text),
             has_form_label=has_label,
-            topics=detect_topics(body, title=title),
+            topics=detect_topics(text, title=title),
             free_text=True,
         )
     if parsed.form != RECOVERY_FORM:
-        return Facts(
+        return dataclasses.replace(
+            _NO_FORM,
             form=parsed.form,
             generation=parsed.generation,
-            username=None,
-            username_problem=None,
-            username_exists=None,
-            canonical_username=None,
-            project_count=None,
-            unchecked_required=(),
-            missing_sections=(),
-            empty_required=(),
-            reason="unclear",
-            mentions_having_recovery_codes=False,
-            contains_email_address=False,
             body_empty=body_empty,
             has_form_label=has_label,
         )
