@@ -14,8 +14,13 @@ from recovery_bot.platform.server import Settings, tune_gc
 port, db, github_url, pypi_url = sys.argv[1:5]
 logging.basicConfig(level=logging.INFO)
 config = parse_config({"repositories": ["pypi/support"]}, "bench")
-settings = Settings(webhook_secret="bench-secret", github_api_url=github_url,
-                    pypi_url=pypi_url, db_path=db, auth=TokenAuth("bench"))
+settings = Settings(
+    webhook_secret="bench-secret",
+    github_api_url=github_url,
+    pypi_url=pypi_url,
+    db_path=db,
+    auth=TokenAuth("bench"),
+)
 app = create_app(config, settings, start_workers=False, run_jobs=False)
 tune_gc()  # as `recovery-bot serve` does
 web.run_app(app, host="127.0.0.1", port=int(port), print=None, access_log=None)

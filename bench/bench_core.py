@@ -22,9 +22,23 @@ from recovery_bot.intake.decision import decide, gather_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 
-USERNAMES = ["`alice`", "alice", "'bob'", "bob@example.com", "https://pypi.org/user/carol/",
-             "@dave", "`username`", "phoenix _labs", "alice (I think)", "Username: erin",
-             "", "_No response_", "a" * 60, "first.last", "alice, bob"]
+USERNAMES = [
+    "`alice`",
+    "alice",
+    "'bob'",
+    "bob@example.com",
+    "https://pypi.org/user/carol/",
+    "@dave",
+    "`username`",
+    "phoenix _labs",
+    "alice (I think)",
+    "Username: erin",
+    "",
+    "_No response_",
+    "a" * 60,
+    "first.last",
+    "alice, bob",
+]
 REASONS = [
     "Lost access to email address",
     "Lost 2FA authentication app or security token",
@@ -39,8 +53,11 @@ REASONS = [
 
 
 def corpus() -> list[str]:
-    bodies = [p.read_text() for p in sorted((ROOT / "fixtures" / "bodies").glob("*.md"))
-              if p.name != "README.md"]
+    bodies = [
+        p.read_text()
+        for p in sorted((ROOT / "fixtures" / "bodies").glob("*.md"))
+        if p.name != "README.md"
+    ]
     for p in sorted((ROOT / "fixtures" / "deliveries").glob("0*.json")):
         bodies.append(json.loads(p.read_text())["issue"]["body"] or "")
     rng = random.Random(1)
@@ -75,8 +92,10 @@ def main() -> None:
         rates.append(len(bodies) / (time.process_time() - t0))
         total += len(bodies)
     print(f"corpus: {len(bodies)} bodies, {total} judged in {args.seconds:.0f} s")
-    print(f"bodies parsed and judged per CPU second: median {statistics.median(rates):,.0f}, "
-          f"min {min(rates):,.0f}, max {max(rates):,.0f}")
+    print(
+        f"bodies parsed and judged per CPU second: median {statistics.median(rates):,.0f}, "
+        f"min {min(rates):,.0f}, max {max(rates):,.0f}"
+    )
 
 
 if __name__ == "__main__":

@@ -104,9 +104,20 @@ class Server:
             env["PYTHONPATH"] = src
         self.log = (tmp / f"bot-{self.port}.log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "fault_server.py"), "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--config", str(config)],
-            env=env, stdout=self.log, stderr=self.log,
+            [
+                sys.executable,
+                str(HERE / "fault_server.py"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--config",
+                str(config),
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
         )
 
     async def wait_up(self, http: aiohttp.ClientSession) -> None:
@@ -168,12 +179,15 @@ class Tally:
     notes: list[str] = field(default_factory=list)
 
 
-async def deliver(http: aiohttp.ClientSession, url: str, event: str, payload: Any,
-                  guid: str) -> str:
+async def deliver(
+    http: aiohttp.ClientSession, url: str, event: str, payload: Any, guid: str
+) -> str:
     body = json.dumps(payload).encode()
     headers = {
-        "Content-Type": "application/json", "X-GitHub-Event": event,
-        "X-GitHub-Delivery": guid, "X-Hub-Signature-256": webhook_signature(SECRET, body),
+        "Content-Type": "application/json",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": guid,
+        "X-Hub-Signature-256": webhook_signature(SECRET, body),
     }
     try:
         async with http.post(url + "/webhook", data=body, headers=headers) as r:
@@ -183,8 +197,13 @@ async def deliver(http: aiohttp.ClientSession, url: str, event: str, payload: An
         return type(exc).__name__
 
 
-async def sample_health(http: aiohttp.ClientSession, server: Server, tally: Tally,
-                        expected: Callable[[], int], stop: asyncio.Event) -> None:
+async def sample_health(
+    http: aiohttp.ClientSession,
+    server: Server,
+    tally: Tally,
+    expected: Callable[[], int],
+    stop: asyncio.Event,
+) -> None:
     """Every 0.2 s: did /healthz answer what is true? A sample taken while the truth
     changed (the disk filled or was freed during the request) is not counted."""
     while not stop.is_set():
@@ -220,8 +239,12 @@ async def drain(http: aiohttp.ClientSession, server: Server, timeout: float) -> 
     return False
 
 
-def settle(tally: Tally, github: FakeGitHub, rows: dict[str, tuple[str, str | None, int]],
-           ok_outcomes: frozenset[str] = frozenset({"applied", "unchanged"})) -> None:
+def settle(
+    tally: Tally,
+    github: FakeGitHub,
+    rows: dict[str, tuple[str, str | None, int]],
+    ok_outcomes: frozenset[str] = frozenset({"applied", "unchanged"}),
+) -> None:
     comments: dict[int, int] = {}
     for guid, n in tally.accepted.items():
         if n not in comments:
@@ -235,8 +258,9 @@ def settle(tally: Tally, github: FakeGitHub, rows: dict[str, tuple[str, str | No
         else:
             tally.lost += 1
     states = Counter(f"{s}/{o}" for g, (s, o, _) in rows.items() if g in tally.accepted)
-    tally.notes.append("journal of the 202s: " + ", ".join(
-        f"{k} {v}" for k, v in sorted(states.items())))
+    tally.notes.append(
+        "journal of the 202s: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items()))
+    )
 
 
 def new_issues(github: FakeGitHub, count: int, tag: str) -> list[int]:
@@ -244,13 +268,24 @@ def new_issues(github: FakeGitHub, count: int, tag: str) -> list[int]:
     for i in range(count):
         user = f"{tag}{i}"
         github.add_user(user)
-        out.append(github.add_issue(REPO, title="Account recovery request", body=BODY,
-                                    user=user, labels=["account-recovery"])["number"])
+        out.append(
+            github.add_issue(
+                REPO,
+                title="Account recovery request",
+                body=BODY,
+                user=user,
+                labels=["account-recovery"],
+            )["number"]
+        )
     return out
 
 
-async def redeliver(http: aiohttp.ClientSession, server: Server, tally: Tally,
-                    refused: dict[str, tuple[str, Any, int]]) -> None:
+async def redeliver(
+    http: aiohttp.ClientSession,
+    server: Server,
+    tally: Tally,
+    refused: dict[str, tuple[str, Any, int]],
+) -> None:
     """GitHub's part: a delivery answered 503 is redelivered (same GUID)."""
     for guid, (event, payload, n) in refused.items():
         status = await deliver(http, server.url, event, payload, guid)
@@ -268,7 +303,8 @@ async def full_disk(http, server: Server, github: FakeGitHub) -> Tally:
     full = False
     stop = asyncio.Event()
     sampler = asyncio.create_task(
-        sample_health(http, server, t, lambda: 503 if full else 200, stop))
+        sample_health(http, server, t, lambda: 503 if full else 200, stop)
+    )
     refused: dict[str, tuple[str, Any, int]] = {}
     t.idle_mb = server.rss()
     server.reset_peak()
@@ -315,8 +351,13 @@ async def unsigned_bodies(http, server: Server, github: FakeGitHub, max_body: in
     t = Tally("unsigned bodies, 64 concurrent")
     warm = new_issues(github, 20, "warm")
     for n in warm:
-        await deliver(http, server.url, "issues",
-                      github.webhook_payload("issues", "opened", REPO, n), str(uuid.uuid4()))
+        await deliver(
+            http,
+            server.url,
+            "issues",
+            github.webhook_payload("issues", "opened", REPO, n),
+            str(uuid.uuid4()),
+        )
     await drain(http, server, 30)
     await asyncio.sleep(1.0)
     t.idle_mb = server.rss()
@@ -329,17 +370,22 @@ async def unsigned_bodies(http, server: Server, github: FakeGitHub, max_body: in
     async def attacker(size: int, chunked: bool, rounds: int, out: Counter[str]) -> None:
         data = memoryview(big)[:size] if size <= len(big) else b"x" * size
         for _ in range(rounds):
-            headers = {"Content-Type": "application/json", "X-GitHub-Event": "issues",
-                       "X-GitHub-Delivery": str(uuid.uuid4())}
+            headers = {
+                "Content-Type": "application/json",
+                "X-GitHub-Event": "issues",
+                "X-GitHub-Delivery": str(uuid.uuid4()),
+            }
 
             async def chunks() -> AsyncIterator[bytes]:
                 for i in range(0, size, 64 * 1024):
-                    yield bytes(data[i:i + 64 * 1024])
+                    yield bytes(data[i : i + 64 * 1024])
 
             try:
-                async with http.post(server.url + "/webhook",
-                                     data=chunks() if chunked else bytes(data),
-                                     headers=headers) as r:
+                async with http.post(
+                    server.url + "/webhook",
+                    data=chunks() if chunked else bytes(data),
+                    headers=headers,
+                ) as r:
                     await r.read()
                     out[str(r.status)] += 1
             except (aiohttp.ClientError, TimeoutError) as exc:
@@ -357,21 +403,25 @@ async def unsigned_bodies(http, server: Server, github: FakeGitHub, max_body: in
         else:
             refused[guid] = ("issues", payload, n)
 
-    phases = [("5 MiB, Content-Length", 5 * MIB, False),
-              (f"{max_body / MIB:.0f} MiB (max_body_bytes), Content-Length", max_body, False),
-              ("5 MiB, chunked", 5 * MIB, True)]
+    phases = [
+        ("5 MiB, Content-Length", 5 * MIB, False),
+        (f"{max_body / MIB:.0f} MiB (max_body_bytes), Content-Length", max_body, False),
+        ("5 MiB, chunked", 5 * MIB, True),
+    ]
     for i, (label, size, chunked) in enumerate(phases):
         server.reset_peak()
         out: Counter[str] = Counter()
         started = time.monotonic()
         await asyncio.gather(
             *(attacker(size, chunked, 2, out) for _ in range(64)),
-            *(signed(n, k * 0.05) for k, n in enumerate(legit[i * 7:(i + 1) * 7])),
+            *(signed(n, k * 0.05) for k, n in enumerate(legit[i * 7 : (i + 1) * 7])),
         )
         peak = server.peak()
         t.peak_mb = max(t.peak_mb, peak)
-        t.notes.append(f"{label}: 128 posts in {time.monotonic() - started:.1f}s, answers "
-                       f"{dict(sorted(out.items()))}, peak RSS {peak:.0f} MB")
+        t.notes.append(
+            f"{label}: 128 posts in {time.monotonic() - started:.1f}s, answers "
+            f"{dict(sorted(out.items()))}, peak RSS {peak:.0f} MB"
+        )
     await asyncio.sleep(2.0)
     t.notes.append(f"RSS 2 s after the attack: {server.rss():.0f} MB")
     await redeliver(http, server, t, refused)
@@ -395,8 +445,10 @@ async def poisoned_batch(http, server: Server, github: FakeGitHub) -> Tally:
         guids = [str(uuid.uuid4()) for _ in numbers]
         payloads = [github.webhook_payload("issues", "opened", REPO, n) for n in numbers]
         answers = await asyncio.gather(
-            *(deliver(http, server.url, "issues", p, g) for p, g in zip(payloads, guids,
-                                                                         strict=True)),
+            *(
+                deliver(http, server.url, "issues", p, g)
+                for p, g in zip(payloads, guids, strict=True)
+            ),
             deliver(http, server.url, "issues", bad, str(uuid.uuid4())),
         )
         t.sent += 41
@@ -428,11 +480,23 @@ async def deleted_issue(http, server: Server, github: FakeGitHub) -> Tally:
     deliveries = []
     for n in numbers:
         deliveries.append(("issues", github.webhook_payload("issues", "opened", REPO, n), n))
-        deliveries.append(("issues", github.webhook_payload(
-            "issues", "edited", REPO, n, changes={"body": {"from": "x"}}), n))
+        deliveries.append(
+            (
+                "issues",
+                github.webhook_payload(
+                    "issues", "edited", REPO, n, changes={"body": {"from": "x"}}
+                ),
+                n,
+            )
+        )
         c = github.add_comment(REPO, n, body="/close", user="stranger")
-        deliveries.append(("issue_comment", github.webhook_payload(
-            "issue_comment", "created", REPO, n, comment_id=c["id"]), n))
+        deliveries.append(
+            (
+                "issue_comment",
+                github.webhook_payload("issue_comment", "created", REPO, n, comment_id=c["id"]),
+                n,
+            )
+        )
         github.delete_issue(REPO, n)
     github.reset_calls()
     for event, payload, n in deliveries:
@@ -446,8 +510,7 @@ async def deleted_issue(http, server: Server, github: FakeGitHub) -> Tally:
     stop.set()
     await sampler
     t.peak_mb = server.peak()
-    t.notes.append(f"journal final within 20 s: {drained}; GitHub calls made: "
-                   f"{len(github.calls)}")
+    t.notes.append(f"journal final within 20 s: {drained}; GitHub calls made: {len(github.calls)}")
     return t
 
 
@@ -457,10 +520,11 @@ def report(t: Tally) -> None:
 
     print(f"\n## {t.name}")
     print(f"  sent {t.sent}; first answers {fmt(t.first)}; redelivered {fmt(t.redelivered)}")
-    print(f"  answered 202 (in the end) {len(t.accepted)}; processed once "
-          f"{t.processed_once}; lost {t.lost}; duplicated {t.duplicated}")
-    print(f"  RSS idle {t.idle_mb:.0f} MB, peak {t.peak_mb:.0f} MB "
-          f"({t.peak_mb / t.idle_mb:.2f}x)")
+    print(
+        f"  answered 202 (in the end) {len(t.accepted)}; processed once "
+        f"{t.processed_once}; lost {t.lost}; duplicated {t.duplicated}"
+    )
+    print(f"  RSS idle {t.idle_mb:.0f} MB, peak {t.peak_mb:.0f} MB ({t.peak_mb / t.idle_mb:.2f}x)")
     wrong = f" (wrong: {fmt(t.health_wrong)})" if t.health_wrong else ""
     print(f"  /healthz truthful in {t.health_ok}/{t.health_samples} samples{wrong}")
     for note in t.notes:
@@ -469,18 +533,22 @@ def report(t: Tally) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--src", default=None,
-                        help="run the server from another checkout's src/ (for 'before')")
-    parser.add_argument("--only", default=None,
-                        help="comma-separated: full_disk,unsigned,poisoned,deleted")
+    parser.add_argument(
+        "--src", default=None, help="run the server from another checkout's src/ (for 'before')"
+    )
+    parser.add_argument(
+        "--only", default=None, help="comma-separated: full_disk,unsigned,poisoned,deleted"
+    )
     args = parser.parse_args()
     chosen = set((args.only or "full_disk,unsigned,poisoned,deleted").split(","))
     tmp = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     print(f"server code: {args.src or 'this checkout'}; logs in {tmp}")
     timeout = aiohttp.ClientTimeout(total=60)
-    async with FakeGitHub() as github, FakePyPI() as pypi, aiohttp.ClientSession(
-        timeout=timeout, connector=aiohttp.TCPConnector(limit=200)
-    ) as http:
+    async with (
+        FakeGitHub() as github,
+        FakePyPI() as pypi,
+        aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=200)) as http,
+    ):
         github.add_repo(REPO, collaborators={"maintainer1": "write"})
         scenarios: list[tuple[str, Callable[[Server], Any]]] = [
             ("full_disk", lambda s: full_disk(http, s, github)),
@@ -498,8 +566,7 @@ async def main() -> None:
                 tally = await run(server)
             finally:
                 rows = server.stop()
-            ok = frozenset({"gone"}) if name == "deleted" else frozenset(
-                {"applied", "unchanged"})
+            ok = frozenset({"gone"}) if name == "deleted" else frozenset({"applied", "unchanged"})
             settle(tally, github, rows, ok)
             report(tally)
 
@@ -508,8 +575,11 @@ def max_body_of(src: str | None) -> int:
     """The server's default ``max_body_bytes`` (differs between before and after)."""
     code = "from recovery_bot.core.config import ServerConfig; print(ServerConfig().max_body_bytes)"
     env = {**os.environ, **({"PYTHONPATH": src} if src else {})}
-    return int(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                              text=True, check=True).stdout)
+    return int(
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    )
 
 
 if __name__ == "__main__":

@@ -85,7 +85,8 @@ async def load(http, url: str, payloads: list[bytes], concurrency: int) -> tuple
     async def one_client() -> None:
         for raw in it:
             headers = {
-                "Content-Type": "application/json", "X-GitHub-Event": "issues",
+                "Content-Type": "application/json",
+                "X-GitHub-Event": "issues",
                 "X-GitHub-Delivery": str(uuid.uuid4()),
                 "X-Hub-Signature-256": webhook_signature(SECRET, raw),
             }
@@ -122,8 +123,9 @@ def lua_string(raw: bytes) -> str:
     return "[==[" + raw.decode() + "]==]"
 
 
-def wrk_load(url: str, payloads: list[bytes], concurrency: int, seconds: int,
-             tmp: Path) -> dict[str, float] | None:
+def wrk_load(
+    url: str, payloads: list[bytes], concurrency: int, seconds: int, tmp: Path
+) -> dict[str, float] | None:
     """Drive ``url`` with wrk (a C load generator in its own process); None if absent."""
     import re
     import shutil
@@ -132,11 +134,14 @@ def wrk_load(url: str, payloads: list[bytes], concurrency: int, seconds: int,
         return None
     sigs = [webhook_signature(SECRET, p) for p in payloads]
     script = tmp / "deliveries.lua"
-    script.write_text(WRK_SCRIPT % (",".join(lua_string(p) for p in payloads),
-                                    ",".join(f'"{x}"' for x in sigs)))
+    script.write_text(
+        WRK_SCRIPT % (",".join(lua_string(p) for p in payloads), ",".join(f'"{x}"' for x in sigs))
+    )
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s", str(script),
-         url], capture_output=True, text=True, check=True,
+        ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
     def dur(text: str) -> float:
@@ -149,8 +154,13 @@ def wrk_load(url: str, payloads: list[bytes], concurrency: int, seconds: int,
     p99 = dur(re.search(r"\n\s+99%\s+(\S+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "requests": total,
-            "non2xx": int(non2xx.group(1)) if non2xx else 0}
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "requests": total,
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+    }
 
 
 # What bench_server compares under wrk, in the order of each round.
@@ -163,9 +173,15 @@ ACK_SERVERS = (
 )
 
 
-async def ack_comparison(http: aiohttp.ClientSession, bare_url: str, payloads: list[bytes],
-                         args: argparse.Namespace, tmp: Path, github_url: str,
-                         pypi_url: str) -> dict[str, list[dict[str, float]]]:
+async def ack_comparison(
+    http: aiohttp.ClientSession,
+    bare_url: str,
+    payloads: list[bytes],
+    args: argparse.Namespace,
+    tmp: Path,
+    github_url: str,
+    pypi_url: str,
+) -> dict[str, list[dict[str, float]]]:
     """wrk against each of ACK_SERVERS in turn, ``args.rounds`` times.
 
     The floor servers do only what must happen before a 202 (floor_server.py), each with
@@ -179,20 +195,35 @@ async def ack_comparison(http: aiohttp.ClientSession, bare_url: str, payloads: l
         for key, _ in ACK_SERVERS[1:]:
             port = free_port()
             if key == "ack":
-                cmd = [sys.executable, str(HERE / "ack_server.py"), str(port),
-                       str(tmp / "ack.sqlite3"), github_url, pypi_url]
+                cmd = [
+                    sys.executable,
+                    str(HERE / "ack_server.py"),
+                    str(port),
+                    str(tmp / "ack.sqlite3"),
+                    github_url,
+                    pypi_url,
+                ]
             else:
-                cmd = [sys.executable, str(HERE / "floor_server.py"), str(port), key,
-                       str(tmp / f"floor-{key}.sqlite3")]
-            procs.append(subprocess.Popen(  # noqa: ASYNC220 - started before timing
-                cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                cmd = [
+                    sys.executable,
+                    str(HERE / "floor_server.py"),
+                    str(port),
+                    key,
+                    str(tmp / f"floor-{key}.sqlite3"),
+                ]
+            procs.append(
+                subprocess.Popen(  # noqa: ASYNC220 - started before timing
+                    cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+            )
             urls[key] = f"http://127.0.0.1:{port}/webhook"
             await wait_up(http, urls[key])
         out: dict[str, list[dict[str, float]]] = {key: [] for key, _ in ACK_SERVERS}
         for _ in range(args.rounds):
             for key, _ in ACK_SERVERS:
-                result = await asyncio.to_thread(wrk_load, urls[key], payloads,
-                                                 args.concurrency, args.wrk_seconds, tmp)
+                result = await asyncio.to_thread(
+                    wrk_load, urls[key], payloads, args.concurrency, args.wrk_seconds, tmp
+                )
                 assert result is not None
                 out[key].append(result)
         return out
@@ -231,8 +262,13 @@ async def main() -> None:
 
     def new_issue_payload(i: int) -> bytes:
         fake_gh.add_user(f"r{i}")
-        num = fake_gh.add_issue(REPO, title="Account recovery request", body=body(i),
-                                user=f"r{i}", labels=["account-recovery"])["number"]
+        num = fake_gh.add_issue(
+            REPO,
+            title="Account recovery request",
+            body=body(i),
+            user=f"r{i}",
+            labels=["account-recovery"],
+        )["number"]
         return json.dumps(fake_gh.webhook_payload("issues", "opened", REPO, num)).encode()
 
     payloads = [new_issue_payload(i) for i in range(n)]
@@ -245,13 +281,28 @@ async def main() -> None:
         # path under test. The SLA sweep stays on (its first run is 30 s after start).
         "digest: {enabled: false}\n"
     )
-    env = {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_TOKEN": "bench",
-           "GITHUB_API_URL": fake_gh.url, "PYPI_URL": fake_pypi.url,
-           "RECOVERY_BOT_DB": str(tmp / "journal.sqlite3")}
+    env = {
+        **os.environ,
+        "GITHUB_WEBHOOK_SECRET": SECRET,
+        "GITHUB_TOKEN": "bench",
+        "GITHUB_API_URL": fake_gh.url,
+        "PYPI_URL": fake_pypi.url,
+        "RECOVERY_BOT_DB": str(tmp / "journal.sqlite3"),
+    }
     bot_port, bare_port = free_port(), free_port()
     log = (tmp / "bot.log").open("wb")
-    bot_cmd = [sys.executable, "-m", "recovery_bot", "serve", "--host", "127.0.0.1",
-               "--port", str(bot_port), "--config", str(tmp / "app.yaml")]
+    bot_cmd = [
+        sys.executable,
+        "-m",
+        "recovery_bot",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(bot_port),
+        "--config",
+        str(tmp / "app.yaml"),
+    ]
     bare_cmd = [sys.executable, str(HERE / "bare_server.py"), str(bare_port)]
     # Started once, before anything is timed: a blocking Popen is fine here.
     bot = subprocess.Popen(bot_cmd, env=env, stdout=log, stderr=log)  # noqa: ASYNC220
@@ -274,15 +325,15 @@ async def main() -> None:
             wrk_payloads = payloads[200:400]
             ack_rounds: dict[str, list[dict[str, float]]] = {}
             if shutil.which("wrk"):
-                ack_rounds = await ack_comparison(http, bare_url, wrk_payloads, args, tmp,
-                                                  fake_gh.url, fake_pypi.url)
-            wrk_bot = await asyncio.to_thread(wrk_load, bot_url, wrk_payloads,
-                                              args.concurrency, args.wrk_seconds, tmp)
+                ack_rounds = await ack_comparison(
+                    http, bare_url, wrk_payloads, args, tmp, fake_gh.url, fake_pypi.url
+                )
+            wrk_bot = await asyncio.to_thread(
+                wrk_load, bot_url, wrk_payloads, args.concurrency, args.wrk_seconds, tmp
+            )
             # 1b. the same with this process's aiohttp client: n distinct new issues.
-            bare_t, (bare_lat, bare_st) = await load(http, bare_url, payloads[:n],
-                                                     args.concurrency)
-            bot_t, (bot_lat, bot_st) = await load(http, bot_url, payloads[:n],
-                                                  args.concurrency)
+            bare_t, (bare_lat, bare_st) = await load(http, bare_url, payloads[:n], args.concurrency)
+            bot_t, (bot_lat, bot_st) = await load(http, bot_url, payloads[:n], args.concurrency)
             # Drain the bot's queue.
             t_drain = time.perf_counter()
             while True:
@@ -308,19 +359,23 @@ async def main() -> None:
                 _, _ = await load(http, bot_url, [raw], 1)
                 want = 2
                 for _ in range(2000):
-                    done = [c for c in fake_gh.calls[before:]
-                            if c.is_write and c.decoded_path.startswith(path_prefix)]
+                    done = [
+                        c
+                        for c in fake_gh.calls[before:]
+                        if c.is_write and c.decoded_path.startswith(path_prefix)
+                    ]
                     if len(done) >= want:
                         break
                     await asyncio.sleep(0.0005)
                 e2e.append(max(c.at for c in done) - t0)
                 await asyncio.sleep(0.05)  # let any trailing call land before counting
-                calls = [c for c in fake_gh.calls[before:]
-                         if not c.decoded_path.startswith("/graphql")]
+                calls = [
+                    c for c in fake_gh.calls[before:] if not c.decoded_path.startswith("/graphql")
+                ]
                 per_issue.append(Counter("write" if c.is_write else "read" for c in calls))
                 call_paths.update(
-                    f"{c.method} " + c.decoded_path.replace(str(num), "{n}").replace(
-                        f"/r{i}/", "/{reporter}/")
+                    f"{c.method} "
+                    + c.decoded_path.replace(str(num), "{n}").replace(f"/r{i}/", "/{reporter}/")
                     for c in calls
                 )
             hwm = vm_hwm_mb(bot.pid)
@@ -334,39 +389,56 @@ async def main() -> None:
 
     bare_rps, bot_rps = n / bare_t, n / bot_t
     if ack_rounds and wrk_bot:
-        print(f"wrk, {args.wrk_seconds} s at {args.concurrency} connections, signed "
-              f"issues.opened with unique delivery ids; median of {args.rounds} rounds, "
-              "ratio = median of each round's ratio to that round's bare handler:")
+        print(
+            f"wrk, {args.wrk_seconds} s at {args.concurrency} connections, signed "
+            f"issues.opened with unique delivery ids; median of {args.rounds} rounds, "
+            "ratio = median of each round's ratio to that round's bare handler:"
+        )
         bare_rounds = ack_rounds["bare"]
         for key, label in ACK_SERVERS:
             runs = ack_rounds[key]
-            ratio = statistics.median(r["rps"] / b["rps"] for r, b in zip(runs, bare_rounds,
-                                                                          strict=True))
-            print(f"  {label:32} {statistics.median(r['rps'] for r in runs):8,.0f} req/s  "
-                  f"x{ratio:.2f}  p50 {ms(statistics.median(r['p50'] for r in runs))}  "
-                  f"p99 {ms(statistics.median(r['p99'] for r in runs))}  "
-                  f"(non-2xx: {sum(r['non2xx'] for r in runs)})")
+            ratio = statistics.median(
+                r["rps"] / b["rps"] for r, b in zip(runs, bare_rounds, strict=True)
+            )
+            print(
+                f"  {label:32} {statistics.median(r['rps'] for r in runs):8,.0f} req/s  "
+                f"x{ratio:.2f}  p50 {ms(statistics.median(r['p50'] for r in runs))}  "
+                f"p99 {ms(statistics.median(r['p99'] for r in runs))}  "
+                f"(non-2xx: {sum(r['non2xx'] for r in runs)})"
+            )
         w = wrk_bot
-        print(f"  {'recovery-bot serve (also triages)':32} {w['rps']:8,.0f} req/s  "
-              f"x{w['rps'] / statistics.median(b['rps'] for b in bare_rounds):.2f}  "
-              f"p50 {ms(w['p50'])}  p99 {ms(w['p99'])}  (one run, {w['non2xx']} non-2xx)")
+        print(
+            f"  {'recovery-bot serve (also triages)':32} {w['rps']:8,.0f} req/s  "
+            f"x{w['rps'] / statistics.median(b['rps'] for b in bare_rounds):.2f}  "
+            f"p50 {ms(w['p50'])}  p99 {ms(w['p99'])}  (one run, {w['non2xx']} non-2xx)"
+        )
     else:
         print("wrk not installed (apt-get install wrk): skipped the wrk measurement")
-    print(f"aiohttp client in this process, {n} distinct new issues at concurrency "
-          f"{args.concurrency} (client-bound; the fakes share this process):")
-    print(f"  bare 202 handler : {bare_rps:8,.0f} req/s  p50 {ms(statistics.median(bare_lat))}"
-          f"  p99 {ms(pct(bare_lat, 99))}  statuses {dict(bare_st)}")
-    print(f"  recovery-bot     : {bot_rps:8,.0f} req/s  p50 {ms(statistics.median(bot_lat))}"
-          f"  p99 {ms(pct(bot_lat, 99))}  statuses {dict(bot_st)}")
+    print(
+        f"aiohttp client in this process, {n} distinct new issues at concurrency "
+        f"{args.concurrency} (client-bound; the fakes share this process):"
+    )
+    print(
+        f"  bare 202 handler : {bare_rps:8,.0f} req/s  p50 {ms(statistics.median(bare_lat))}"
+        f"  p99 {ms(pct(bare_lat, 99))}  statuses {dict(bare_st)}"
+    )
+    print(
+        f"  recovery-bot     : {bot_rps:8,.0f} req/s  p50 {ms(statistics.median(bot_lat))}"
+        f"  p99 {ms(pct(bot_lat, 99))}  statuses {dict(bot_st)}"
+    )
     print(f"  throughput ratio bot/bare: {bot_rps / bare_rps:.2f}")
     print(f"queue drained {drain:.1f} s after the last acknowledgement")
-    print(f"delivery → labels+comment applied (one at a time, warm PyPI cache, n={e2e_n}): "
-          f"p50 {ms(statistics.median(e2e))}  p99 {ms(pct(e2e, 99))}")
+    print(
+        f"delivery → labels+comment applied (one at a time, warm PyPI cache, n={e2e_n}): "
+        f"p50 {ms(statistics.median(e2e))}  p99 {ms(pct(e2e, 99))}"
+    )
     writes = [c["write"] for c in per_issue]
     reads = [c["read"] for c in per_issue]
-    print(f"GitHub REST calls per new account-recovery issue (n={len(per_issue)}, one at a "
-          f"time): writes max {max(writes)} mean {statistics.mean(writes):.2f}; reads max "
-          f"{max(reads)} mean {statistics.mean(reads):.2f} (the reporter's permission check)")
+    print(
+        f"GitHub REST calls per new account-recovery issue (n={len(per_issue)}, one at a "
+        f"time): writes max {max(writes)} mean {statistics.mean(writes):.2f}; reads max "
+        f"{max(reads)} mean {statistics.mean(reads):.2f} (the reporter's permission check)"
+    )
     for path, count in call_paths.most_common():
         print(f"    {count:4} x {path}")
     print(f"bot peak memory (VmHWM) after {n + e2e_n + 200} deliveries: {hwm:.0f} MB")

@@ -65,10 +65,13 @@ RECOVERY = (
 )
 #: The triage comment the bot had written on a complete lost-2FA request (the sweep only
 #: compares its queue block).
-TRIAGE_TEXT = decide(
-    gather_facts(RECOVERY.format(user="alice", reason="Lost 2FA authentication app")),
-    parse_config({"repositories": ["pypi/support"]}),
-).comment or ""
+TRIAGE_TEXT = (
+    decide(
+        gather_facts(RECOVERY.format(user="alice", reason="Lost 2FA authentication app")),
+        parse_config({"repositories": ["pypi/support"]}),
+    ).comment
+    or ""
+)
 REASONS = (
     "I lost my phone and with it the authenticator app I used for 2FA on PyPI.",
     "I no longer have access to the e-mail address on my account; my old employer closed it.",
@@ -126,56 +129,109 @@ def seed_histories(fake: FakeGitHub, n: int, rng: random.Random) -> list[int]:
         elif roll < 0.93:
             body, labels = PEP541.format(n=i), ["PEP 541"]
         else:
-            body, labels = "Please raise the upload limit for my project to 200 MB.", [
-                "limit request"]
+            body, labels = (
+                "Please raise the upload limit for my project to 200 MB.",
+                ["limit request"],
+            )
         by_maint = rng.random() < 0.01
-        fake.add_issue(REPO, number=i, title=f"Request {i}", body=body,
-                       user="maintainer2" if by_maint else f"gh-user{i}",
-                       author_association="COLLABORATOR" if by_maint else "NONE",
-                       labels=labels, created_at=created)
+        fake.add_issue(
+            REPO,
+            number=i,
+            title=f"Request {i}",
+            body=body,
+            user="maintainer2" if by_maint else f"gh-user{i}",
+            author_association="COLLABORATOR" if by_maint else "NONE",
+            labels=labels,
+            created_at=created,
+        )
         age_days = (T0 - created) / DAY
         r = rng.random()
         if r < 0.45 or by_maint:
             pass  # waiting for a first answer
         elif r < 0.5:
             at = created + rng.uniform(0.5, min(age_days, 10)) * DAY
-            fake.add_event(REPO, i, "labeled", actor="maintainer1", label="awaiting response",
-                           created_at=at)
+            fake.add_event(
+                REPO, i, "labeled", actor="maintainer1", label="awaiting response", created_at=at
+            )
         else:
             first = created + rng.uniform(0.2, min(age_days, 10)) * DAY
-            fake.add_comment(REPO, i, body="We sent an e-mail to the address on the account.",
-                             user="maintainer1", author_association="COLLABORATOR",
-                             created_at=first)
+            fake.add_comment(
+                REPO,
+                i,
+                body="We sent an e-mail to the address on the account.",
+                user="maintainer1",
+                author_association="COLLABORATOR",
+                created_at=first,
+            )
             if rng.random() < 0.5 and first + DAY < T0:
                 back = first + rng.uniform(0.5, (T0 - first) / DAY) * DAY
-                fake.add_comment(REPO, i, body="Done, I replied from the new address.",
-                                 user=f"gh-user{i}", created_at=back)
+                fake.add_comment(
+                    REPO,
+                    i,
+                    body="Done, I replied from the new address.",
+                    user=f"gh-user{i}",
+                    created_at=back,
+                )
                 if rng.random() < 0.3 and back + DAY < T0:
-                    fake.add_comment(REPO, i, body="Thanks, recovery started.",
-                                     user="maintainer2", author_association="COLLABORATOR",
-                                     created_at=back + rng.uniform(0.2, (T0 - back) / DAY) * DAY)
+                    fake.add_comment(
+                        REPO,
+                        i,
+                        body="Thanks, recovery started.",
+                        user="maintainer2",
+                        author_association="COLLABORATOR",
+                        created_at=back + rng.uniform(0.2, (T0 - back) / DAY) * DAY,
+                    )
         if rng.random() < 0.1:
-            fake.add_comment(REPO, i, body="+1 same here", user=f"bystander{i % 97}",
-                             created_at=created + min(age_days, 1) * DAY / 2)
+            fake.add_comment(
+                REPO,
+                i,
+                body="+1 same here",
+                user=f"bystander{i % 97}",
+                created_at=created + min(age_days, 1) * DAY / 2,
+            )
         if rng.random() < 0.02 and not by_maint:
             start = T0 - rng.uniform(0, 6) * DAY
             until = start + 7 * DAY
-            fake.add_comment(REPO, i, body="/snooze 7d", user="maintainer1",
-                             author_association="COLLABORATOR", created_at=start)
-            fake.add_comment(REPO, i, body=f"Snoozed.\n\n{snooze_marker(until)}", user=BOT,
-                             user_type="Bot", created_at=start)
+            fake.add_comment(
+                REPO,
+                i,
+                body="/snooze 7d",
+                user="maintainer1",
+                author_association="COLLABORATOR",
+                created_at=start,
+            )
+            fake.add_comment(
+                REPO,
+                i,
+                body=f"Snoozed.\n\n{snooze_marker(until)}",
+                user=BOT,
+                user_type="Bot",
+                created_at=start,
+            )
             fake.add_event(REPO, i, "labeled", actor=BOT, label="sla: snoozed", created_at=start)
     # Issues closed in the last four weeks (they feed the typical wait).
     for j in range(300):
         num = n + 1 + j
         created = T0 - rng.uniform(5, 60) * DAY
-        fake.add_issue(REPO, number=num, title="closed", body=RECOVERY.format(
-            user="user1", reason=REASONS[0]), labels=["account-recovery"], created_at=created)
-        fake.add_comment(REPO, num, body="Recovered.", user="maintainer1",
-                         author_association="COLLABORATOR",
-                         created_at=created + rng.uniform(1, 4) * DAY)
-        fake.add_event(REPO, num, "closed", actor="maintainer1",
-                       created_at=T0 - rng.uniform(0, 27) * DAY)
+        fake.add_issue(
+            REPO,
+            number=num,
+            title="closed",
+            body=RECOVERY.format(user="user1", reason=REASONS[0]),
+            labels=["account-recovery"],
+            created_at=created,
+        )
+        fake.add_comment(
+            REPO,
+            num,
+            body="Recovered.",
+            user="maintainer1",
+            author_association="COLLABORATOR",
+            created_at=created + rng.uniform(1, 4) * DAY,
+        )
+        fake.add_event(
+            REPO, num, "closed", actor="maintainer1", created_at=T0 - rng.uniform(0, 27) * DAY
+        )
     return recovery
 
 
@@ -184,16 +240,27 @@ async def previous_sweep(fake: FakeGitHub, bot: Runtime, recovery: list[int]) ->
     comments with their queue bucket), writing straight into the fake's state."""
     sla = bot.config.sla
     gh = await bot.factory.for_repo(REPO)
-    opened = (await fetch_issues(gh, REPO, states=("OPEN",), bot_login=BOT,
-                                 maintainers=bot.maintainers)).snapshots
-    closed = (await fetch_issues(gh, REPO, states=("CLOSED",), since=T0 - 28 * DAY,
-                                 bot_login=BOT, maintainers=bot.maintainers)).snapshots
+    opened = (
+        await fetch_issues(gh, REPO, states=("OPEN",), bot_login=BOT, maintainers=bot.maintainers)
+    ).snapshots
+    closed = (
+        await fetch_issues(
+            gh,
+            REPO,
+            states=("CLOSED",),
+            since=T0 - 28 * DAY,
+            bot_login=BOT,
+            maintainers=bot.maintainers,
+        )
+    ).snapshots
     everything = opened + closed
     clocks = {s.number: compute_clock(s, sla.for_form(s.form), sla.labels, T0) for s in everything}
-    state = build_state(REPO, everything, clocks, "account-recovery", T0,
-                        buckets=sla.queue_buckets)
-    wanted = {"due_soon": sla.labels.due_soon, "overdue": sla.labels.overdue,
-              "snoozed": sla.labels.snoozed}
+    state = build_state(REPO, everything, clocks, "account-recovery", T0, buckets=sla.queue_buckets)
+    wanted = {
+        "due_soon": sla.labels.due_soon,
+        "overdue": sla.labels.overdue,
+        "snoozed": sla.labels.snoozed,
+    }
     is_recovery = set(recovery)
     for s in opened:
         clock = clocks[s.number]
@@ -204,31 +271,55 @@ async def previous_sweep(fake: FakeGitHub, bot: Runtime, recovery: list[int]) ->
             fake.add_event(REPO, s.number, "unlabeled", actor=BOT, label=other, created_at=T0)
         if clock.state == "reminder_due":
             text = render_text(sla.reminder_text, s, clock, T0)
-            fake.add_comment(REPO, s.number, body=f"{REMINDER_MARKER}\n{text}", user=BOT,
-                             user_type="Bot", created_at=T0)
+            fake.add_comment(
+                REPO,
+                s.number,
+                body=f"{REMINDER_MARKER}\n{text}",
+                user=BOT,
+                user_type="Bot",
+                created_at=T0,
+            )
         if s.number in is_recovery and not s.author_is_maintainer:
             label = state.bucket_of(s.created_at, s.number)
-            text = with_queue_block(TRIAGE_TEXT, "recovery-bot", label,
-                                    state.paragraph(label) if label else "")
-            fake.add_comment(REPO, s.number, body=f"{marker_for('recovery-bot')}\n{text}",
-                             user=BOT, user_type="Bot",
-                             created_at=s.created_at + timedelta(minutes=1))
+            text = with_queue_block(
+                TRIAGE_TEXT, "recovery-bot", label, state.paragraph(label) if label else ""
+            )
+            fake.add_comment(
+                REPO,
+                s.number,
+                body=f"{marker_for('recovery-bot')}\n{text}",
+                user=BOT,
+                user_type="Bot",
+                created_at=s.created_at + timedelta(minutes=1),
+            )
 
 
 def the_last_hour(fake: FakeGitHub, recovery: list[int], rng: random.Random, n: int) -> None:
     """What happened between the two sweeps."""
     waiting = [i for i in recovery if not fake.comments(REPO, i)[:-1]][:2000]
     for i in rng.sample(waiting, 5):  # maintainers answered five waiting issues
-        fake.add_comment(REPO, i, body="We sent you an e-mail.", user="maintainer1",
-                         author_association="COLLABORATOR", created_at=T0 + 20 * 60 * DAY / 86400)
+        fake.add_comment(
+            REPO,
+            i,
+            body="We sent you an e-mail.",
+            user="maintainer1",
+            author_association="COLLABORATOR",
+            created_at=T0 + 20 * 60 * DAY / 86400,
+        )
     for i in rng.sample(recovery, 5):  # five reporters replied
-        fake.add_comment(REPO, i, body="Any news?", user=f"gh-user{i}",
-                         created_at=T0 + 30 * 60 * DAY / 86400)
+        fake.add_comment(
+            REPO, i, body="Any news?", user=f"gh-user{i}", created_at=T0 + 30 * 60 * DAY / 86400
+        )
     for k in range(5):  # five issues filed while the bot was down: never triaged
-        fake.add_issue(REPO, number=n + 1000 + k, title="Account recovery request",
-                       body=RECOVERY.format(user=f"user{k}", reason=REASONS[k % 3]),
-                       user=f"new-user{k}", labels=["account-recovery"],
-                       created_at=T0 + (10 + k) * 60 * DAY / 86400)
+        fake.add_issue(
+            REPO,
+            number=n + 1000 + k,
+            title="Account recovery request",
+            body=RECOVERY.format(user=f"user{k}", reason=REASONS[k % 3]),
+            user=f"new-user{k}",
+            labels=["account-recovery"],
+            created_at=T0 + (10 + k) * 60 * DAY / 86400,
+        )
 
 
 def current_rss_mb() -> float:
@@ -248,8 +339,9 @@ async def compare_rest(gh: Any) -> tuple[int, float]:
     calls = 0
     started = time.perf_counter()
     issues = []
-    async for issue in gh.getiter("/repos/pypi/support/issues{?state,per_page}",
-                                  {"state": "open", "per_page": 100}):
+    async for issue in gh.getiter(
+        "/repos/pypi/support/issues{?state,per_page}", {"state": "open", "per_page": 100}
+    ):
         issues.append(issue)
     calls += -(-len(issues) // 100)
     for issue in issues:
@@ -274,15 +366,28 @@ async def main(args: argparse.Namespace) -> None:
 
     try:
         async with aiohttp.ClientSession() as session:
-            factory = GitHubFactory(session, base_url=fakes.github.url, auth=TokenAuth("t"),
-                                    config=config.github, budget=WriteBudget(10**6, 10**6))
-            bot = Runtime(config=config, settings=Settings(sandbox=True), session=session,
-                          factory=factory, pypi=PyPIClient(session, fakes.pypi.url))
+            factory = GitHubFactory(
+                session,
+                base_url=fakes.github.url,
+                auth=TokenAuth("t"),
+                config=config.github,
+                budget=WriteBudget(10**6, 10**6),
+            )
+            bot = Runtime(
+                config=config,
+                settings=Settings(sandbox=True),
+                session=session,
+                factory=factory,
+                pypi=PyPIClient(session, fakes.pypi.url),
+            )
             t = time.perf_counter()
             await previous_sweep(fakes.github, bot, recovery)
             the_last_hour(fakes.github, recovery, rng, args.issues)
-            print(f"seeded {args.issues:,} open issues (+300 closed, +5 new) "
-                  f"in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+            print(
+                f"seeded {args.issues:,} open issues (+300 closed, +5 new) "
+                f"in {time.perf_counter() - t:.1f}s",
+                file=sys.stderr,
+            )
 
             rss_before = current_rss_mb()
             results = []
@@ -305,33 +410,47 @@ async def main(args: argparse.Namespace) -> None:
     finally:
         fakes.stop()
 
-    (r1, wall1, cpu1, proc1, _, w1), (r2, wall2, cpu2, proc2, _, w2), (_, _, _, _, peak, w3) = \
+    (r1, wall1, cpu1, proc1, _, w1), (r2, wall2, cpu2, proc2, _, w2), (_, _, _, _, peak, w3) = (
         results
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kinds: dict[str, int] = {}
     for a in r1.actions:
         for w in a.writes:
-            key = w.split(" ")[0] + (" " + w.split(" ")[1] if w.startswith(("add", "remove",
-                                                                              "post", "set"))
-                                     else "")
+            key = w.split(" ")[0] + (
+                " " + w.split(" ")[1] if w.startswith(("add", "remove", "post", "set")) else ""
+            )
             kinds[key] = kinds.get(key, 0) + 1
     print(f"open issues read:        {r1.issues:,}")
-    print(f"sweep 1 reads:           {r1.reads} (GraphQL pages {r1.graphql_reads}, "
-          f"rate-limit cost {r1.graphql_cost}; REST {r1.reads - r1.graphql_reads})")
-    print(f"sweep 1 writes:          {r1.writes} (on the wire: {w1}; "
-          + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + ")")
+    print(
+        f"sweep 1 reads:           {r1.reads} (GraphQL pages {r1.graphql_reads}, "
+        f"rate-limit cost {r1.graphql_cost}; REST {r1.reads - r1.graphql_reads})"
+    )
+    print(
+        f"sweep 1 writes:          {r1.writes} (on the wire: {w1}; "
+        + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+        + ")"
+    )
     print(f"sweep 1 issues changed:  {len(r1.actions)}, left over {r1.left_over}")
     print(f"sweep 1 wall time:       {wall1:.2f} s")
     print(f"sweep 1 CPU (bot):       {cpu1:.2f} s  (process incl. fakes: {proc1:.2f} s)")
-    print(f"sweep 2 reads/writes:    {r2.reads} / {w2}  (wall {wall2:.2f} s, CPU bot "
-          f"{cpu2:.2f} s, process {proc2:.2f} s)")
-    print(f"peak memory (traced):    {peak / 2**20:.1f} MB (tracemalloc peak of one sweep; "
-          f"sweep 3 writes {w3})")
-    print(f"max RSS (whole process): {rss:.0f} MB (includes the fakes' 10k-issue store; "
-          f"RSS before the sweeps {rss_before:.0f} MB)")
+    print(
+        f"sweep 2 reads/writes:    {r2.reads} / {w2}  (wall {wall2:.2f} s, CPU bot "
+        f"{cpu2:.2f} s, process {proc2:.2f} s)"
+    )
+    print(
+        f"peak memory (traced):    {peak / 2**20:.1f} MB (tracemalloc peak of one sweep; "
+        f"sweep 3 writes {w3})"
+    )
+    print(
+        f"max RSS (whole process): {rss:.0f} MB (includes the fakes' 10k-issue store; "
+        f"RSS before the sweeps {rss_before:.0f} MB)"
+    )
     if rest is not None:
-        print(f"REST comparison:         {rest[0]:,} reads, {rest[1]:.1f} s wall "
-              f"(vs {r2.reads} GraphQL reads)")
+        print(
+            f"REST comparison:         {rest[0]:,} reads, {rest[1]:.1f} s wall "
+            f"(vs {r2.reads} GraphQL reads)"
+        )
 
 
 if __name__ == "__main__":

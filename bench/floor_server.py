@@ -30,9 +30,16 @@ async def handle(request: web.Request) -> web.Response:
     if step != "verify":
         data, text = parse_payload(request.headers.get("Content-Type", ""), raw)
         if commit is not None:
-            await commit.record((request.headers["X-GitHub-Delivery"], "issues",
-                                 data.get("action"), data["repository"]["full_name"],
-                                 data["issue"]["number"], text))
+            await commit.record(
+                (
+                    request.headers["X-GitHub-Delivery"],
+                    "issues",
+                    data.get("action"),
+                    data["repository"]["full_name"],
+                    data["issue"]["number"],
+                    text,
+                )
+            )
     return web.Response(body=ACK, status=202, headers={"Content-Type": "application/json"})
 
 

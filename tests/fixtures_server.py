@@ -77,8 +77,12 @@ class BotServer:
 
 
 async def start_bot_server(
-    aiohttp_client: Any, fake_github: Any, fake_pypi: Any, db_path: str,
-    config: AppConfig | None = None, **app_kwargs: Any,
+    aiohttp_client: Any,
+    fake_github: Any,
+    fake_pypi: Any,
+    db_path: str,
+    config: AppConfig | None = None,
+    **app_kwargs: Any,
 ) -> BotServer:
     settings = Settings(
         webhook_secret=SERVER_SECRET,
@@ -88,7 +92,10 @@ async def start_bot_server(
         auth=TokenAuth(SERVER_TOKEN),
     )
     app = create_app(
-        config or bot_config(), settings, run_jobs=False, github_options=FAST_GITHUB,
+        config or bot_config(),
+        settings,
+        run_jobs=False,
+        github_options=FAST_GITHUB,
         **app_kwargs,
     )
     client = await aiohttp_client(app)

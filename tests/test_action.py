@@ -48,14 +48,17 @@ async def fakes() -> AsyncIterator[tuple[FakeGitHub, FakePyPI]]:
     """GitHub where the workflow token writes as github-actions[bot], and PyPI with the
     sample users."""
     _, users = load_samples(default_fixtures())
-    async with FakeGitHub(tokens={TOKEN: ACTIONS_LOGIN}, bot_login=ACTIONS_LOGIN) as gh, \
-            FakePyPI(users) as pypi:
+    async with (
+        FakeGitHub(tokens={TOKEN: ACTIONS_LOGIN}, bot_login=ACTIONS_LOGIN) as gh,
+        FakePyPI(users) as pypi,
+    ):
         gh.add_repo(REPO, collaborators={"maintainer1": "write"})
         yield gh, pypi
 
 
-def actions_env(gh: FakeGitHub, pypi: FakePyPI, event: str, path: Path | None = None,
-                **extra: str) -> dict[str, str]:
+def actions_env(
+    gh: FakeGitHub, pypi: FakePyPI, event: str, path: Path | None = None, **extra: str
+) -> dict[str, str]:
     """The variables a workflow step sees (the ones the command reads)."""
     env = {
         "GITHUB_EVENT_NAME": event,
@@ -99,8 +102,14 @@ async def run_subprocess(env: dict[str, str], *args: str) -> tuple[int, str, str
     full = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RECOVERY_"))}
     full.update(env)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "recovery_bot", "action", *args, env=full,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "recovery_bot",
+        "action",
+        *args,
+        env=full,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode is not None
@@ -148,10 +157,10 @@ async def test_sample_deliveries_have_the_same_effects_as_the_server(
 
     # The server, same config, same samples: identical labels and comment texts.
     server_out = io.StringIO()
-    server = await run(default_fixtures(), str(tmp_path / "j.sqlite3"), server_out, config,
-                       backlog=False)
-    assert {n: (r["labels"], [c["body"] for c in r["comments"]]) for n, r in server.items()} \
-        == got
+    server = await run(
+        default_fixtures(), str(tmp_path / "j.sqlite3"), server_out, config, backlog=False
+    )
+    assert {n: (r["labels"], [c["body"] for c in r["comments"]]) for n, r in server.items()} == got
 
     # Running every event again (a re-run of each workflow) writes nothing.
     gh.reset_calls()
@@ -215,9 +224,7 @@ async def test_exit_codes_say_whether_a_rerun_helps(
     assert "PyPI did not answer for #12401" in err
 
     # Missing event file: configuration error, exit 2, one line.
-    code, _, err = await run_subprocess(
-        actions_env(gh, pypi, "issues", tmp_path / "missing.json")
-    )
+    code, _, err = await run_subprocess(actions_env(gh, pypi, "issues", tmp_path / "missing.json"))
     assert code == 2
     assert err.startswith("recovery-bot: configuration error: ")
 
@@ -228,11 +235,17 @@ async def test_slash_commands_and_the_permission_check(
     gh, pypi = fakes
     config = action_config(None, {"GITHUB_REPOSITORY": REPO})
     gh.add_user("contrib")
-    n = gh.add_issue(REPO, title="Account recovery request", body="x", user="reporter",
-                     labels=["account-recovery"])["number"]
+    n = gh.add_issue(
+        REPO,
+        title="Account recovery request",
+        body="x",
+        user="reporter",
+        labels=["account-recovery"],
+    )["number"]
 
-    c = gh.add_comment(REPO, n, body='/label "typo email"', user="maintainer1",
-                       author_association="COLLABORATOR")
+    c = gh.add_comment(
+        REPO, n, body='/label "typo email"', user="maintainer1", author_association="COLLABORATOR"
+    )
     payload = gh.webhook_payload("issue_comment", "created", REPO, n, comment_id=c["id"])
     result = await run_action(
         config, actions_env(gh, pypi, "issue_comment", write_event(tmp_path, payload))
@@ -246,12 +259,9 @@ async def test_slash_commands_and_the_permission_check(
     # Someone without write access: the repository permission API says no (the
     # payload's author_association is not trusted), one refusal, nothing else.
     gh.reset_calls()
-    c2 = gh.add_comment(REPO, n, body="/close", user="contrib",
-                        author_association="CONTRIBUTOR")
+    c2 = gh.add_comment(REPO, n, body="/close", user="contrib", author_association="CONTRIBUTOR")
     payload = gh.webhook_payload("issue_comment", "created", REPO, n, comment_id=c2["id"])
-    await run_action(
-        config, actions_env(gh, pypi, "issue_comment", write_event(tmp_path, payload))
-    )
+    await run_action(config, actions_env(gh, pypi, "issue_comment", write_event(tmp_path, payload)))
     assert [(c.method, c.decoded_path) for c in gh.calls if "/permission" in c.path] == [
         ("GET", f"/repos/{REPO}/collaborators/contrib/permission")
     ]
@@ -276,8 +286,10 @@ async def test_schedule_sweeps_and_a_new_install_posts_no_digest(
 ) -> None:
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday; Monday's digest is owed
     config = parse_config({"repositories": [REPO], "bot": {"login": ACTIONS_LOGIN}})
-    async with FakeGitHub(tokens={TOKEN: ACTIONS_LOGIN}, bot_login=ACTIONS_LOGIN,
-                          now=lambda: now) as gh, FakePyPI({"alice": 3}) as pypi:
+    async with (
+        FakeGitHub(tokens={TOKEN: ACTIONS_LOGIN}, bot_login=ACTIONS_LOGIN, now=lambda: now) as gh,
+        FakePyPI({"alice": 3}) as pypi,
+    ):
         seed_demo(gh, REPO, now)
         env = actions_env(gh, pypi, "schedule")
 
@@ -339,8 +351,11 @@ async def test_json_logs_one_object_a_line_with_the_delivery_fields(
     records = [json.loads(line) for line in err.splitlines()]  # every line is one object
     [done] = [r for r in records if "outcome" in r]
     assert {k: done[k] for k in ("level", "delivery", "event", "issue", "outcome")} == {
-        "level": "INFO", "delivery": "actions-run-1234-1", "event": "issues.opened",
-        "issue": 12403, "outcome": "applied",
+        "level": "INFO",
+        "delivery": "actions-run-1234-1",
+        "event": "issues.opened",
+        "issue": 12403,
+        "outcome": "applied",
     }
     assert done["time"].endswith("Z") and done["message"].startswith("delivery=actions-run")
     assert out.startswith("issues.opened pypi/support#12403: applied")
@@ -372,5 +387,6 @@ async def test_app_credentials_in_a_workflow_find_the_installation_by_repository
     ]
     assert fake_github_app.labels(REPO, 12401) == EXPECTED_LABELS[12401]
     assert [c.decoded_path for c in fake_github_app.calls][:2] == [
-        f"/repos/{REPO}/installation", "/app/installations/1/access_tokens"
+        f"/repos/{REPO}/installation",
+        "/app/installations/1/access_tokens",
     ]

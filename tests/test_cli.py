@@ -21,11 +21,16 @@ BODY = (
 )
 
 
-def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None,
-            env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, stdin: str | None = None, cwd: Path | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "recovery_bot", *args],
-        input=stdin, capture_output=True, text=True, cwd=cwd or ROOT, timeout=60,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=60,
         env={**os.environ, **(env or {})},
     )
 
@@ -53,14 +58,19 @@ def test_inspect_offline_prints_one_json_object():
         "situation": "lost_email",
         "labels": ["needs more info", "lost email"],
         "labels_removed_if_set_by_bot": [
-            "confirmation email not received", "email address posted", "has recovery codes",
-            "lost 2fa", "security issue", "test pypi issue", "unverified email",
+            "confirmation email not received",
+            "email address posted",
+            "has recovery codes",
+            "lost 2fa",
+            "security issue",
+            "test pypi issue",
+            "unverified email",
         ],
         "comment": report["comment"],
     }
     assert (
-        "- **Acknowledgement**: please tick the box \"I understand that it may take a "
-        "significant amount of time to process my account recovery request.\" (in the issue "
+        '- **Acknowledgement**: please tick the box "I understand that it may take a '
+        'significant amount of time to process my account recovery request." (in the issue '
         "text, change `- [ ]` to `- [x]`)."
     ) in report["comment"]
 
@@ -70,32 +80,51 @@ async def test_inspect_looks_the_user_up_on_pypi(fake_pypi, tmp_path):
     path = tmp_path / "body.md"
     path.write_text(BODY)
     out = await asyncio.to_thread(
-        run_cli, "inspect", "--pypi-url", fake_pypi.url, "--title",
-        "Account recovery request", "--label", "account-recovery", str(path)
+        run_cli,
+        "inspect",
+        "--pypi-url",
+        fake_pypi.url,
+        "--title",
+        "Account recovery request",
+        "--label",
+        "account-recovery",
+        str(path),
     )
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
-    assert (report["username_exists"], report["canonical_username"], report["project_count"]) \
-        == (True, "alice", 0)
+    assert (report["username_exists"], report["canonical_username"], report["project_count"]) == (
+        True,
+        "alice",
+        0,
+    )
     assert report["labels"] == ["needs more info", "lost email", "no projects"]
     assert fake_pypi.requests == ["/user/Alice/", "/user/alice/"]
 
 
 async def test_inspect_with_pypi_down_says_null_not_false(fake_pypi, tmp_path):
     await fake_pypi.go_down()
-    out = await asyncio.to_thread(run_cli, "inspect", "--pypi-url", fake_pypi.url, "-",
-                                  stdin=BODY)
+    out = await asyncio.to_thread(run_cli, "inspect", "--pypi-url", fake_pypi.url, "-", stdin=BODY)
     report = json.loads(out.stdout)
     assert report["username_exists"] is None
     assert "username not found" not in report["labels"]
 
 
 def test_inspect_other_form():
-    out = run_cli("inspect", "--offline", "-", stdin="### Project URL\n\nhttps://pypi.org/"
-                  "project/x\n\n### New Limit\n\n200 MiB\n\n### Reasons for the request\n\nbig")
+    out = run_cli(
+        "inspect",
+        "--offline",
+        "-",
+        stdin="### Project URL\n\nhttps://pypi.org/"
+        "project/x\n\n### New Limit\n\n200 MiB\n\n### Reasons for the request\n\nbig",
+    )
     report = json.loads(out.stdout)
-    assert (report["form"], report["username"], report["reason"], report["labels"],
-            report["comment"]) == ("limit-request-file", None, "unclear", [], None)
+    assert (
+        report["form"],
+        report["username"],
+        report["reason"],
+        report["labels"],
+        report["comment"],
+    ) == ("limit-request-file", None, "unclear", [], None)
 
 
 @pytest.mark.parametrize(
@@ -125,8 +154,10 @@ def test_inspect_binary_file(tmp_path):
     ("yaml_text", "message"),
     [
         ("repositories: [pypi/support]\nlables: {}\n", "app.yaml: lables: unknown key"),
-        ("repositories: [pypi/support]\npypi: {timeout: soon}\n",
-         "app.yaml: pypi.timeout: expected a duration"),
+        (
+            "repositories: [pypi/support]\npypi: {timeout: soon}\n",
+            "app.yaml: pypi.timeout: expected a duration",
+        ),
         ("repositories: []\n", "app.yaml: repositories: must name at least one owner/repo"),
         ("repositories: [pypi/support]\nbot: [1]\n", "app.yaml: bot: must be a mapping"),
         ("repositories: [pypi/support\n", "app.yaml: line 2: is not valid YAML"),
@@ -134,8 +165,13 @@ def test_inspect_binary_file(tmp_path):
 )
 def test_bad_app_yaml_stops_start_up_with_file_key_and_reason(tmp_path, yaml_text, message):
     (tmp_path / "app.yaml").write_text(yaml_text)
-    out = run_cli("serve", "--config", "app.yaml", cwd=tmp_path,
-                  env={"GITHUB_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t"})
+    out = run_cli(
+        "serve",
+        "--config",
+        "app.yaml",
+        cwd=tmp_path,
+        env={"GITHUB_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t"},
+    )
     assert out.returncode == 2
     last = out.stderr.strip().splitlines()[-1]
     assert last.startswith("recovery-bot: configuration error: app.yaml: ")
@@ -148,7 +184,10 @@ def test_serve_refuses_to_start_without_a_webhook_secret(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     out = subprocess.run(
         [sys.executable, "-m", "recovery_bot", "serve", "--config", "app.yaml"],
-        capture_output=True, text=True, cwd=tmp_path, env={**env, "GITHUB_TOKEN": "t"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "GITHUB_TOKEN": "t"},
         timeout=60,
     )
     assert out.returncode == 2
@@ -160,7 +199,10 @@ def test_half_configured_app_mode_is_refused(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     out = subprocess.run(
         [sys.executable, "-m", "recovery_bot", "serve", "--config", "app.yaml"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
         env={**env, "GITHUB_WEBHOOK_SECRET": "s", "GITHUB_APP_ID": "1"},
     )
     assert out.returncode == 2

@@ -28,12 +28,19 @@ def test_result_is_returned_as_is():
     assert run_against_github("sla", _returns()) == ["row"]
 
 
-@pytest.mark.parametrize(("exc", "line"), [
-    (GitHubUnavailable("502 from GitHub"),
-     "recovery-bot sweep: GitHub unavailable: 502 from GitHub\n"),
-    (gidgethub.BadRequest(HTTPStatus(404), "Not Found"),
-     "recovery-bot sweep: GitHub refused: Not Found\n"),
-])
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [
+        (
+            GitHubUnavailable("502 from GitHub"),
+            "recovery-bot sweep: GitHub unavailable: 502 from GitHub\n",
+        ),
+        (
+            gidgethub.BadRequest(HTTPStatus(404), "Not Found"),
+            "recovery-bot sweep: GitHub refused: Not Found\n",
+        ),
+    ],
+)
 def test_github_errors_become_one_line_and_exit_error(capsys, exc, line):
     assert run_against_github("sweep", _raises(exc)) == EXIT_ERROR == 1
     assert capsys.readouterr().err == line

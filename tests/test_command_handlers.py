@@ -128,7 +128,11 @@ class Env:
     ) -> int:
         """Post ``body`` as ``user`` on the fake, deliver ``created``; the comment id."""
         c = self.github.add_comment(
-            REPO, number, body=body, user=user, user_type=user_type,
+            REPO,
+            number,
+            body=body,
+            user=user,
+            user_type=user_type,
             author_association=association,
         )
         if reset:
@@ -139,19 +143,29 @@ class Env:
         await self.deliver("issue_comment", payload)
         return int(c["id"])
 
-    async def edit(self, number: int, comment_id: int, body: str, *, sender: str | None = None
-                   ) -> None:
+    async def edit(
+        self, number: int, comment_id: int, body: str, *, sender: str | None = None
+    ) -> None:
         """Edit the comment through the fake's REST API, then deliver ``edited``."""
         old = next(c for c in self.github.comments(REPO, number) if c["id"] == comment_id)
-        async with aiohttp.ClientSession() as s, s.patch(
-            f"{self.github.url}/repos/{REPO}/issues/comments/{comment_id}",
-            json={"body": body}, headers={"Authorization": "token editor"},
-        ) as resp:
+        async with (
+            aiohttp.ClientSession() as s,
+            s.patch(
+                f"{self.github.url}/repos/{REPO}/issues/comments/{comment_id}",
+                json={"body": body},
+                headers={"Authorization": "token editor"},
+            ) as resp,
+        ):
             assert resp.status == 200
         self.github.reset_calls()
         payload = self.github.webhook_payload(
-            "issue_comment", "edited", REPO, number, comment_id=comment_id,
-            sender=sender, changes={"body": {"from": old["body"]}},
+            "issue_comment",
+            "edited",
+            REPO,
+            number,
+            comment_id=comment_id,
+            sender=sender,
+            changes={"body": {"from": old["body"]}},
         )
         await self.deliver("issue_comment", payload)
 
@@ -170,12 +184,13 @@ class Env:
         return self.github.labels(REPO, number)
 
     def bot_replies(self, number: int) -> list[str]:
-        return [c["body"] for c in self.github.comments(REPO, number)
-                if c["user"]["login"] == BOT]
+        return [c["body"] for c in self.github.comments(REPO, number) if c["user"]["login"] == BOT]
 
     def reactions(self, number: int, comment_id: int) -> list[tuple[str, str]]:
-        return [(r["user"]["login"], r["content"])
-                for r in self.github.reactions(REPO, number, comment_id)]
+        return [
+            (r["user"]["login"], r["content"])
+            for r in self.github.reactions(REPO, number, comment_id)
+        ]
 
     def state(self, number: int) -> tuple[str, str | None]:
         issue = self.github.issue(REPO, number)
@@ -251,7 +266,10 @@ async def test_recheck_triages_again_bypassing_the_pypi_cache(env: Env) -> None:
     n = env.issue(body_for("newbie"))
     await env.deliver("issues", env.github.webhook_payload("issues", "opened", REPO, n))
     assert env.labels(n) == [
-        "account-recovery", "needs more info", "username not found", "lost 2fa"
+        "account-recovery",
+        "needs more info",
+        "username not found",
+        "lost 2fa",
     ]
     env.pypi.add_user("newbie", projects=0)  # the account exists after all
     cid = await env.comment(n, "/recheck")
@@ -341,7 +359,8 @@ async def test_snooze_posts_the_marker_and_labels(env: Env) -> None:
     until = env.clock.now + timedelta(days=7)
     reply = (
         f"Pausing the response clock on this issue until {until:%Y-%m-%d %H:%M} UTC. "
-        "`/resume` ends the pause sooner." + marker("reply cmd:snooze")
+        "`/resume` ends the pause sooner."
+        + marker("reply cmd:snooze")
         + f"\n<!-- recovery-bot:snooze until={until:%Y-%m-%dT%H:%M:%SZ} -->"
     )
     assert env.bot_replies(n) == [reply]
@@ -517,8 +536,9 @@ async def test_several_commands_run_in_order_with_one_batch_of_writes(env: Env) 
 async def test_non_maintainer_gets_one_refusal_and_nothing_else(env: Env) -> None:
     env.github.add_user("contrib")  # the permission API says "read"
     n = env.issue()
-    cid = await env.comment(n, '/close\n/label "typo email"', user="contrib",
-                            association="CONTRIBUTOR")
+    cid = await env.comment(
+        n, '/close\n/label "typo email"', user="contrib", association="CONTRIBUTOR"
+    )
     assert env.bot_replies(n) == [refusal("contrib", "close")]
     assert env.writes() == [
         ("POST", f"/issues/{n}/comments", {"body": refusal("contrib", "close")})
@@ -526,9 +546,7 @@ async def test_non_maintainer_gets_one_refusal_and_nothing_else(env: Env) -> Non
     assert env.labels(n) == ["account-recovery"]
     assert env.state(n) == ("open", None)
     assert env.reactions(n, cid) == []
-    assert env.calls("/permission") == [
-        ("GET", f"/repos/{REPO}/collaborators/contrib/permission")
-    ]
+    assert env.calls("/permission") == [("GET", f"/repos/{REPO}/collaborators/contrib/permission")]
 
 
 async def test_association_alone_grants_nothing(env: Env) -> None:
@@ -539,9 +557,7 @@ async def test_association_alone_grants_nothing(env: Env) -> None:
     assert env.bot_replies(n) == [refusal("triager", "close")]
     assert env.state(n) == ("open", None)
     assert env.reactions(n, cid) == []
-    assert env.calls("/permission") == [
-        ("GET", f"/repos/{REPO}/collaborators/triager/permission")
-    ]
+    assert env.calls("/permission") == [("GET", f"/repos/{REPO}/collaborators/triager/permission")]
 
 
 async def test_refusal_at_most_once_per_issue_per_hour(env: Env) -> None:
@@ -571,8 +587,7 @@ async def test_private_org_member_arriving_as_none_with_write_is_allowed(env: En
     assert env.labels(n) == ["account-recovery", "no projects"]
     assert env.reactions(n, cid) == [(BOT, "+1")]
     # the permission answer is cached: a second command asks nobody
-    await env.comment(n, "/awaiting-response", user="privmember", association="NONE",
-                      reset=False)
+    await env.comment(n, "/awaiting-response", user="privmember", association="NONE", reset=False)
     assert env.labels(n) == ["account-recovery", "no projects", "awaiting response"]
     assert env.calls("/permission") == [
         ("GET", f"/repos/{REPO}/collaborators/privmember/permission")
@@ -683,9 +698,7 @@ async def test_edit_that_adds_no_command_costs_nothing(env: Env) -> None:
 async def test_unknown_command_gets_confused_and_the_help_line(env: Env) -> None:
     n = env.issue()
     cid = await env.comment(n, "/frobnicate")
-    reply = "@maintainer1 Unknown command `/frobnicate`. Try `/help`." + marker(
-        "reply cmd:error"
-    )
+    reply = "@maintainer1 Unknown command `/frobnicate`. Try `/help`." + marker("reply cmd:error")
     assert env.bot_replies(n) == [reply]
     assert env.reactions(n, cid) == [(BOT, "confused")]
     assert env.writes() == [
@@ -724,7 +737,7 @@ async def test_one_bad_command_does_not_stop_the_others(env: Env) -> None:
     assert env.labels(n) == ["account-recovery", "no projects"]
     [reply] = env.bot_replies(n)
     assert reply.startswith("@maintainer1 `nonsense` is not a label commands may set")
-    assert reply.endswith("Usage: `/label NAME [\"OTHER NAME\" ...]`" + marker("reply cmd:error"))
+    assert reply.endswith('Usage: `/label NAME ["OTHER NAME" ...]`' + marker("reply cmd:error"))
     assert env.reactions(n, cid) == [(BOT, "confused")]
 
 
@@ -740,13 +753,14 @@ async def test_retry_after_a_failure_does_not_post_the_reply_twice(
     env: Env, command: str, method: str, path: str
 ) -> None:
     n = env.issue()
-    c = env.github.add_comment(REPO, n, body=command, user="maintainer1",
-                               author_association="COLLABORATOR")
+    c = env.github.add_comment(
+        REPO, n, body=command, user="maintainer1", author_association="COLLABORATOR"
+    )
     # A refusal that is retried (a 422 is final since #11): the App lacked a permission.
-    env.github.fail(method, path, status=403,
-                    body={"message": "Resource not accessible by integration"})
-    payload = env.github.webhook_payload("issue_comment", "created", REPO, n,
-                                         comment_id=c["id"])
+    env.github.fail(
+        method, path, status=403, body={"message": "Resource not accessible by integration"}
+    )
+    payload = env.github.webhook_payload("issue_comment", "created", REPO, n, comment_id=c["id"])
     await env.deliver("issue_comment", payload, wait=False)
     for _ in range(500):
         if env.bot.journal.counts().get("failed"):

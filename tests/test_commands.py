@@ -107,7 +107,7 @@ NO_REPO_WAIT = (
 NOT_FOUND = (
     "Hi @octocat, we couldn't find a PyPI account with the username given in this issue. "
     "Your username isn't your e-mail address or display name; you can find it under "
-    "\"Maintainers\" on your projects' pages, or in e-mails PyPI sent you. If the account "
+    '"Maintainers" on your projects\' pages, or in e-mails PyPI sent you. If the account '
     "is on TestPyPI, please say so. Then edit the issue with the right username; there's "
     "no need to open a new one."
 )
@@ -157,21 +157,25 @@ FIND_CASES = [
     ("plain", "/recheck", [("recheck", ())]),
     ("none", None, []),
     ("empty", "", []),
-    ("several in order", "Thanks!\n/assign me\nsome text\n/reply follow-up", [
-        ("assign", ("me",)), ("reply", ("follow-up",))]),
+    (
+        "several in order",
+        "Thanks!\n/assign me\nsome text\n/reply follow-up",
+        [("assign", ("me",)), ("reply", ("follow-up",))],
+    ),
     ("leading spaces", "   /close", [("close", ())]),
     ("case-insensitive name, args kept", "/CLOSE Not-Planned", [("close", ("Not-Planned",))]),
     ("CRLF", "hi\r\n/recheck\r\n", [("recheck", ())]),
-    ("known name with prose after it", "/close this is done", [
-        ("close", ("this", "is", "done"))]),
-    ("quoted args", "/label \"unverified email\" 'test pypi issue' “typo email”", [
-        ("label", ("unverified email", "test pypi issue", "typo email"))]),
+    ("known name with prose after it", "/close this is done", [("close", ("this", "is", "done"))]),
+    (
+        "quoted args",
+        "/label \"unverified email\" 'test pypi issue' “typo email”",
+        [("label", ("unverified email", "test pypi issue", "typo email"))],
+    ),
     ("backtick-quoted arg", "/label `typo email`", [("label", ("typo email",))]),
     ("fenced code", "```\n/close\n```", []),
     ("tilde fence, command after it", "~~~md\n/close\n~~~\n/reopen", [("reopen", ())]),
     ("indented fence in a list", "- item\n  ```\n  /close\n  ```\n/reopen", [("reopen", ())]),
-    ("longer fence holds a shorter one", "````\n```\n/close\n```\n````\n/reopen", [
-        ("reopen", ())]),
+    ("longer fence holds a shorter one", "````\n```\n/close\n```\n````\n/reopen", [("reopen", ())]),
     ("unclosed fence hides the rest", "```\n/close", []),
     ("indented code (4 spaces)", "text\n\n    /close", []),
     ("indented code (tab)", "\t/close", []),
@@ -199,8 +203,9 @@ FIND_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("body", "expected"), [c[1:] for c in FIND_CASES],
-                         ids=[c[0] for c in FIND_CASES])
+@pytest.mark.parametrize(
+    ("body", "expected"), [c[1:] for c in FIND_CASES], ids=[c[0] for c in FIND_CASES]
+)
 def test_find_commands(body: str | None, expected: list[tuple[Any, ...]]) -> None:
     got = [(i.name, i.args, *(() if i.known else (False,))) for i in find_commands(body, KNOWN)]
     assert got == expected
@@ -219,19 +224,28 @@ def test_split_args_unbalanced_quote_takes_the_rest() -> None:
 
 NEW_CASES = [
     ("no previous text", None, "/recheck", [("recheck", ())]),
-    ("added line", "/reply follow-up", "/reply follow-up\n/close non-response", [
-        ("close", ("non-response",))]),
+    (
+        "added line",
+        "/reply follow-up",
+        "/reply follow-up\n/close non-response",
+        [("close", ("non-response",))],
+    ),
     ("typo fixed elsewhere", "/reply follow-up\nthx", "Thanks.\n/reply   follow-up", []),
-    ("second copy runs once", "/label lost-2fa", "/label lost-2fa\n/label lost-2fa", [
-        ("label", ("lost-2fa",))]),
+    (
+        "second copy runs once",
+        "/label lost-2fa",
+        "/label lost-2fa\n/label lost-2fa",
+        [("label", ("lost-2fa",))],
+    ),
     ("moved out of a code block", "```\n/close\n```", "/close", [("close", ())]),
     ("command deleted", "/close", "", []),
     ("argument changed", "/snooze 7d", "/snooze 14d", [("snooze", ("14d",))]),
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [c[1:] for c in NEW_CASES],
-                         ids=[c[0] for c in NEW_CASES])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"), [c[1:] for c in NEW_CASES], ids=[c[0] for c in NEW_CASES]
+)
 def test_new_commands(old: str | None, new: str, expected: list[tuple[Any, ...]]) -> None:
     assert [(i.name, i.args) for i in new_commands(old, new, KNOWN)] == expected
 
@@ -240,118 +254,323 @@ def test_new_commands(old: str | None, new: str, expected: list[tuple[Any, ...]]
 
 PLAN_CASES: list[tuple[str, str, dict[str, Any], CommandResult]] = [
     ("recheck", "/recheck", {}, CommandResult(Plan(), True, recheck=True)),
-    ("label quoted and unquoted", '/label "typo email" security issue', {},
-     CommandResult(Plan(add_labels=("typo email", "security issue")), True)),
-    ("label canonical spelling", "/label Unverified EMAIL", {},
-     CommandResult(Plan(add_labels=("unverified email",)), True)),
-    ("label already there", "/label Typo Email", {"labels": ("typo email",)},
-     CommandResult(Plan(), True)),
-    ("label the awaiting label", '/label "awaiting response"', {},
-     CommandResult(Plan(add_labels=(AWAIT,)), True)),
-    ("unlabel uses the issue's spelling", '/unlabel "typo email"', {"labels": ("Typo Email",)},
-     CommandResult(Plan(remove_labels=("Typo Email",)), True)),
+    (
+        "label quoted and unquoted",
+        '/label "typo email" security issue',
+        {},
+        CommandResult(Plan(add_labels=("typo email", "security issue")), True),
+    ),
+    (
+        "label canonical spelling",
+        "/label Unverified EMAIL",
+        {},
+        CommandResult(Plan(add_labels=("unverified email",)), True),
+    ),
+    (
+        "label already there",
+        "/label Typo Email",
+        {"labels": ("typo email",)},
+        CommandResult(Plan(), True),
+    ),
+    (
+        "label the awaiting label",
+        '/label "awaiting response"',
+        {},
+        CommandResult(Plan(add_labels=(AWAIT,)), True),
+    ),
+    (
+        "unlabel uses the issue's spelling",
+        '/unlabel "typo email"',
+        {"labels": ("Typo Email",)},
+        CommandResult(Plan(remove_labels=("Typo Email",)), True),
+    ),
     ("unlabel absent", "/unlabel duplicate", {}, CommandResult(Plan(), True)),
-    ("awaiting-response", "/awaiting-response", {},
-     CommandResult(Plan(add_labels=(AWAIT,)), True)),
-    ("awaiting-response again", "/awaiting-response", {"labels": (AWAIT,)},
-     CommandResult(Plan(), True)),
-    ("resume", "/resume", {"labels": ("account-recovery", AWAIT, SNOOZED)},
-     CommandResult(Plan(remove_labels=(AWAIT, SNOOZED)), True)),
+    ("awaiting-response", "/awaiting-response", {}, CommandResult(Plan(add_labels=(AWAIT,)), True)),
+    (
+        "awaiting-response again",
+        "/awaiting-response",
+        {"labels": (AWAIT,)},
+        CommandResult(Plan(), True),
+    ),
+    (
+        "resume",
+        "/resume",
+        {"labels": ("account-recovery", AWAIT, SNOOZED)},
+        CommandResult(Plan(remove_labels=(AWAIT, SNOOZED)), True),
+    ),
     ("resume when nothing waits", "/resume", {}, CommandResult(Plan(), True)),
-    ("snooze duration", "/snooze 7d", {},
-     CommandResult(Plan(add_labels=(SNOOZED,), replies=(SNOOZE_7D,)), True,
-                   snooze_until=datetime(2026, 5, 8, 12, tzinfo=UTC))),
-    ("snooze hours", "/snooze 36h", {"labels": (SNOOZED,)},
-     CommandResult(Plan(replies=(
-         "Pausing the response clock on this issue until 2026-05-03 00:00 UTC. `/resume` "
-         "ends the pause sooner.\n\n<!-- recovery-bot:reply cmd:snooze -->\n"
-         "<!-- recovery-bot:snooze until=2026-05-03T00:00:00Z -->",)), True,
-         snooze_until=datetime(2026, 5, 3, tzinfo=UTC))),
-    ("snooze date", "/snooze 2026-06-01", {},
-     CommandResult(Plan(add_labels=(SNOOZED,), replies=(
-         "Pausing the response clock on this issue until 2026-06-01 00:00 UTC. `/resume` "
-         "ends the pause sooner.\n\n<!-- recovery-bot:reply cmd:snooze -->\n"
-         "<!-- recovery-bot:snooze until=2026-06-01T00:00:00Z -->",)), True,
-         snooze_until=datetime(2026, 6, 1, tzinfo=UTC))),
+    (
+        "snooze duration",
+        "/snooze 7d",
+        {},
+        CommandResult(
+            Plan(add_labels=(SNOOZED,), replies=(SNOOZE_7D,)),
+            True,
+            snooze_until=datetime(2026, 5, 8, 12, tzinfo=UTC),
+        ),
+    ),
+    (
+        "snooze hours",
+        "/snooze 36h",
+        {"labels": (SNOOZED,)},
+        CommandResult(
+            Plan(
+                replies=(
+                    "Pausing the response clock on this issue until 2026-05-03 00:00 UTC. "
+                    "`/resume` ends the pause sooner.\n\n<!-- recovery-bot:reply cmd:snooze -->\n"
+                    "<!-- recovery-bot:snooze until=2026-05-03T00:00:00Z -->",
+                )
+            ),
+            True,
+            snooze_until=datetime(2026, 5, 3, tzinfo=UTC),
+        ),
+    ),
+    (
+        "snooze date",
+        "/snooze 2026-06-01",
+        {},
+        CommandResult(
+            Plan(
+                add_labels=(SNOOZED,),
+                replies=(
+                    "Pausing the response clock on this issue until 2026-06-01 00:00 UTC. "
+                    "`/resume` ends the pause sooner.\n\n<!-- recovery-bot:reply cmd:snooze -->\n"
+                    "<!-- recovery-bot:snooze until=2026-06-01T00:00:00Z -->",
+                ),
+            ),
+            True,
+            snooze_until=datetime(2026, 6, 1, tzinfo=UTC),
+        ),
+    ),
     ("close", "/close", {}, CommandResult(Plan(state="closed", state_reason="completed"), True)),
-    ("close completed drops clock labels", "/close completed", {"labels": (AWAIT, SNOOZED)},
-     CommandResult(Plan(remove_labels=(AWAIT, SNOOZED), state="closed",
-                        state_reason="completed"), True)),
+    (
+        "close completed drops clock labels",
+        "/close completed",
+        {"labels": (AWAIT, SNOOZED)},
+        CommandResult(
+            Plan(remove_labels=(AWAIT, SNOOZED), state="closed", state_reason="completed"), True
+        ),
+    ),
     ("close already closed", "/close", {"state": "closed"}, CommandResult(Plan(), True)),
-    ("close not-planned", "/close not-planned", {},
-     CommandResult(Plan(state="closed", state_reason="not_planned"), True)),
-    ("close not_planned spelling", "/close not_planned", {},
-     CommandResult(Plan(state="closed", state_reason="not_planned"), True)),
-    ("close non-response", "/close non-response", {"labels": (AWAIT,)},
-     CommandResult(Plan(remove_labels=(AWAIT,), replies=(tagged(NON_RESPONSE, "non-response"),),
-                        state="closed", state_reason="not_planned"), True)),
-    ("close non-response when closed: reply only", "/close non-response", {"state": "closed"},
-     CommandResult(Plan(replies=(tagged(NON_RESPONSE, "non-response"),)), True)),
-    ("close duplicate", "/close duplicate #12", {},
-     CommandResult(Plan(replies=(tagged(DUPLICATE_12, "duplicate"),), state="closed",
-                        state_reason="duplicate"), True)),
-    ("close duplicate bare number", "/close Duplicate 12", {},
-     CommandResult(Plan(replies=(tagged(DUPLICATE_12, "duplicate"),), state="closed",
-                        state_reason="duplicate"), True)),
-    ("reopen", "/reopen", {"state": "closed"},
-     CommandResult(Plan(state="open", state_reason="reopened"), True)),
+    (
+        "close not-planned",
+        "/close not-planned",
+        {},
+        CommandResult(Plan(state="closed", state_reason="not_planned"), True),
+    ),
+    (
+        "close not_planned spelling",
+        "/close not_planned",
+        {},
+        CommandResult(Plan(state="closed", state_reason="not_planned"), True),
+    ),
+    (
+        "close non-response",
+        "/close non-response",
+        {"labels": (AWAIT,)},
+        CommandResult(
+            Plan(
+                remove_labels=(AWAIT,),
+                replies=(tagged(NON_RESPONSE, "non-response"),),
+                state="closed",
+                state_reason="not_planned",
+            ),
+            True,
+        ),
+    ),
+    (
+        "close non-response when closed: reply only",
+        "/close non-response",
+        {"state": "closed"},
+        CommandResult(Plan(replies=(tagged(NON_RESPONSE, "non-response"),)), True),
+    ),
+    (
+        "close duplicate",
+        "/close duplicate #12",
+        {},
+        CommandResult(
+            Plan(
+                replies=(tagged(DUPLICATE_12, "duplicate"),),
+                state="closed",
+                state_reason="duplicate",
+            ),
+            True,
+        ),
+    ),
+    (
+        "close duplicate bare number",
+        "/close Duplicate 12",
+        {},
+        CommandResult(
+            Plan(
+                replies=(tagged(DUPLICATE_12, "duplicate"),),
+                state="closed",
+                state_reason="duplicate",
+            ),
+            True,
+        ),
+    ),
+    (
+        "reopen",
+        "/reopen",
+        {"state": "closed"},
+        CommandResult(Plan(state="open", state_reason="reopened"), True),
+    ),
     ("reopen open issue", "/reopen", {}, CommandResult(Plan(), True)),
-    ("assign defaults to the actor", "/assign", {},
-     CommandResult(Plan(assignees_add=("maint",)), True)),
+    (
+        "assign defaults to the actor",
+        "/assign",
+        {},
+        CommandResult(Plan(assignees_add=("maint",)), True),
+    ),
     ("assign me", "/assign me", {}, CommandResult(Plan(assignees_add=("maint",)), True)),
-    ("assign users", "/assign @Alice bob @alice", {},
-     CommandResult(Plan(assignees_add=("Alice", "bob")), True)),
-    ("assign already assigned", "/assign", {"assignees": ("MAINT",)},
-     CommandResult(Plan(), True)),
-    ("unassign defaults to the actor", "/unassign", {"assignees": ("Maint", "alice")},
-     CommandResult(Plan(assignees_remove=("Maint",)), True)),
-    ("unassign user", "/unassign @alice", {"assignees": ("maint", "alice")},
-     CommandResult(Plan(assignees_remove=("alice",)), True)),
-    ("unassign not assigned", "/unassign", {"assignees": ("alice",)},
-     CommandResult(Plan(), True)),
+    (
+        "assign users",
+        "/assign @Alice bob @alice",
+        {},
+        CommandResult(Plan(assignees_add=("Alice", "bob")), True),
+    ),
+    ("assign already assigned", "/assign", {"assignees": ("MAINT",)}, CommandResult(Plan(), True)),
+    (
+        "unassign defaults to the actor",
+        "/unassign",
+        {"assignees": ("Maint", "alice")},
+        CommandResult(Plan(assignees_remove=("Maint",)), True),
+    ),
+    (
+        "unassign user",
+        "/unassign @alice",
+        {"assignees": ("maint", "alice")},
+        CommandResult(Plan(assignees_remove=("alice",)), True),
+    ),
+    ("unassign not assigned", "/unassign", {"assignees": ("alice",)}, CommandResult(Plan(), True)),
     ("fast-track", "/fast-track", {}, CommandResult(Plan(add_labels=("no projects",)), True)),
-    ("fast-track again", "/fast-track", {"labels": ("no projects",)},
-     CommandResult(Plan(), True)),
-    ("wrong-form", "/wrong-form warehouse", {},
-     CommandResult(Plan(replies=(tagged(WAREHOUSE, "cmd:wrong-form:warehouse"),),
-                        state="closed", state_reason="not_planned"), True)),
-    ("reply contact-support", "/reply contact-support", {},
-     CommandResult(Plan(add_labels=(AWAIT,),
-                        replies=(tagged(CONTACT_SUPPORT, "contact-support"),)), True)),
-    ("reply confirm-email", "/reply confirm-email", {"labels": (AWAIT,)},
-     CommandResult(Plan(replies=(tagged(CONFIRM_EMAIL, "confirm-email"),)), True)),
-    ("reply started", "/reply started", {},
-     CommandResult(Plan(add_labels=(AWAIT,), replies=(tagged(STARTED, "started"),)), True)),
-    ("reply done closes", "/reply done", {"labels": (AWAIT,)},
-     CommandResult(Plan(remove_labels=(AWAIT,), replies=(tagged(DONE, "done"),),
-                        state="closed", state_reason="completed"), True)),
-    ("reply has-recovery-codes", "/reply has-recovery-codes", {},
-     CommandResult(Plan(add_labels=(AWAIT,),
-                        replies=(tagged(HAS_CODES, "has-recovery-codes"),)), True)),
-    ("reply no-public-repo-wait snoozes 7d", "/reply no-public-repo-wait", {},
-     CommandResult(Plan(add_labels=(SNOOZED,), replies=(
-         tagged(NO_REPO_WAIT, "no-public-repo-wait")
-         + "\n<!-- recovery-bot:snooze until=2026-05-08T12:00:00Z -->",)), True,
-         snooze_until=datetime(2026, 5, 8, 12, tzinfo=UTC))),
-    ("reply username-not-found", "/reply username-not-found", {},
-     CommandResult(Plan(add_labels=(AWAIT,),
-                        replies=(tagged(NOT_FOUND, "username-not-found"),)), True)),
-    ("reply english-please", "/reply English-Please", {},
-     CommandResult(Plan(add_labels=(AWAIT,),
-                        replies=(tagged(ENGLISH, "english-please"),)), True)),
-    ("reply follow-up", "/reply follow-up", {},
-     CommandResult(Plan(add_labels=(AWAIT,), replies=(tagged(FOLLOW_UP, "follow-up"),)), True)),
-    ("reply non-response", "/reply non-response", {},
-     CommandResult(Plan(replies=(tagged(NON_RESPONSE, "non-response"),), state="closed",
-                        state_reason="not_planned"), True)),
-    ("reply duplicate", "/reply duplicate #12", {},
-     CommandResult(Plan(replies=(tagged(DUPLICATE_12, "duplicate"),), state="closed",
-                        state_reason="duplicate"), True)),
+    ("fast-track again", "/fast-track", {"labels": ("no projects",)}, CommandResult(Plan(), True)),
+    (
+        "wrong-form",
+        "/wrong-form warehouse",
+        {},
+        CommandResult(
+            Plan(
+                replies=(tagged(WAREHOUSE, "cmd:wrong-form:warehouse"),),
+                state="closed",
+                state_reason="not_planned",
+            ),
+            True,
+        ),
+    ),
+    (
+        "reply contact-support",
+        "/reply contact-support",
+        {},
+        CommandResult(
+            Plan(add_labels=(AWAIT,), replies=(tagged(CONTACT_SUPPORT, "contact-support"),)), True
+        ),
+    ),
+    (
+        "reply confirm-email",
+        "/reply confirm-email",
+        {"labels": (AWAIT,)},
+        CommandResult(Plan(replies=(tagged(CONFIRM_EMAIL, "confirm-email"),)), True),
+    ),
+    (
+        "reply started",
+        "/reply started",
+        {},
+        CommandResult(Plan(add_labels=(AWAIT,), replies=(tagged(STARTED, "started"),)), True),
+    ),
+    (
+        "reply done closes",
+        "/reply done",
+        {"labels": (AWAIT,)},
+        CommandResult(
+            Plan(
+                remove_labels=(AWAIT,),
+                replies=(tagged(DONE, "done"),),
+                state="closed",
+                state_reason="completed",
+            ),
+            True,
+        ),
+    ),
+    (
+        "reply has-recovery-codes",
+        "/reply has-recovery-codes",
+        {},
+        CommandResult(
+            Plan(add_labels=(AWAIT,), replies=(tagged(HAS_CODES, "has-recovery-codes"),)), True
+        ),
+    ),
+    (
+        "reply no-public-repo-wait snoozes 7d",
+        "/reply no-public-repo-wait",
+        {},
+        CommandResult(
+            Plan(
+                add_labels=(SNOOZED,),
+                replies=(
+                    tagged(NO_REPO_WAIT, "no-public-repo-wait")
+                    + "\n<!-- recovery-bot:snooze until=2026-05-08T12:00:00Z -->",
+                ),
+            ),
+            True,
+            snooze_until=datetime(2026, 5, 8, 12, tzinfo=UTC),
+        ),
+    ),
+    (
+        "reply username-not-found",
+        "/reply username-not-found",
+        {},
+        CommandResult(
+            Plan(add_labels=(AWAIT,), replies=(tagged(NOT_FOUND, "username-not-found"),)), True
+        ),
+    ),
+    (
+        "reply english-please",
+        "/reply English-Please",
+        {},
+        CommandResult(
+            Plan(add_labels=(AWAIT,), replies=(tagged(ENGLISH, "english-please"),)), True
+        ),
+    ),
+    (
+        "reply follow-up",
+        "/reply follow-up",
+        {},
+        CommandResult(Plan(add_labels=(AWAIT,), replies=(tagged(FOLLOW_UP, "follow-up"),)), True),
+    ),
+    (
+        "reply non-response",
+        "/reply non-response",
+        {},
+        CommandResult(
+            Plan(
+                replies=(tagged(NON_RESPONSE, "non-response"),),
+                state="closed",
+                state_reason="not_planned",
+            ),
+            True,
+        ),
+    ),
+    (
+        "reply duplicate",
+        "/reply duplicate #12",
+        {},
+        CommandResult(
+            Plan(
+                replies=(tagged(DUPLICATE_12, "duplicate"),),
+                state="closed",
+                state_reason="duplicate",
+            ),
+            True,
+        ),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("line", "ctx", "expected"), [c[1:] for c in PLAN_CASES],
-                         ids=[c[0] for c in PLAN_CASES])
+@pytest.mark.parametrize(
+    ("line", "ctx", "expected"), [c[1:] for c in PLAN_CASES], ids=[c[0] for c in PLAN_CASES]
+)
 def test_command_plan(line: str, ctx: dict[str, Any], expected: CommandResult) -> None:
     assert run(line, **ctx) == expected
 
@@ -378,26 +597,41 @@ def test_every_default_reply_is_short_and_asks_for_no_address_here() -> None:
 ERROR_CASES = [
     ("/recheck now", "This command takes no arguments (got `now`). Usage: `/recheck`"),
     ("/label", 'Name at least one label. Usage: `/label NAME ["OTHER NAME" ...]`'),
-    ("/label frobs", f"`frobs` is not a label commands may set (allowed: {ALLOWED}). "
-                     'Usage: `/label NAME ["OTHER NAME" ...]`'),
-    ("/unlabel \"lost 2fa\" account-recovery",
-     f"`account-recovery` is not a label commands may set (allowed: {ALLOWED}). "
-     'Usage: `/unlabel NAME ["OTHER NAME" ...]`'),
-    ("/reply", "Name a saved reply (`contact-support`, `confirm-email`, `started`, `done`, "
-               "`has-recovery-codes`, `no-public-repo-wait`, `username-not-found`, "
-               "`english-please`, `follow-up`, `non-response`, `duplicate`). "
-               "Usage: `/reply NAME [#N]`"),
-    ("/reply thanks", "There is no saved reply `thanks` (saved replies: `contact-support`, "
-                      "`confirm-email`, `started`, `done`, `has-recovery-codes`, "
-                      "`no-public-repo-wait`, `username-not-found`, `english-please`, "
-                      "`follow-up`, `non-response`, `duplicate`). Usage: `/reply NAME [#N]`"),
-    ("/reply duplicate", "`duplicate` needs the issue this one duplicates, like `#1234`. "
-                         "Usage: `/reply NAME [#N]`"),
+    (
+        "/label frobs",
+        f"`frobs` is not a label commands may set (allowed: {ALLOWED}). "
+        'Usage: `/label NAME ["OTHER NAME" ...]`',
+    ),
+    (
+        '/unlabel "lost 2fa" account-recovery',
+        f"`account-recovery` is not a label commands may set (allowed: {ALLOWED}). "
+        'Usage: `/unlabel NAME ["OTHER NAME" ...]`',
+    ),
+    (
+        "/reply",
+        "Name a saved reply (`contact-support`, `confirm-email`, `started`, `done`, "
+        "`has-recovery-codes`, `no-public-repo-wait`, `username-not-found`, "
+        "`english-please`, `follow-up`, `non-response`, `duplicate`). "
+        "Usage: `/reply NAME [#N]`",
+    ),
+    (
+        "/reply thanks",
+        "There is no saved reply `thanks` (saved replies: `contact-support`, "
+        "`confirm-email`, `started`, `done`, `has-recovery-codes`, "
+        "`no-public-repo-wait`, `username-not-found`, `english-please`, "
+        "`follow-up`, `non-response`, `duplicate`). Usage: `/reply NAME [#N]`",
+    ),
+    (
+        "/reply duplicate",
+        "`duplicate` needs the issue this one duplicates, like `#1234`. Usage: `/reply NAME [#N]`",
+    ),
     ("/reply follow-up #3", "`follow-up` takes no issue number. Usage: `/reply NAME [#N]`"),
     ("/reply done a b", "Too many arguments. Usage: `/reply NAME [#N]`"),
     ("/close later", f"`later` is not a way to close. {CLOSE_USAGE}"),
-    ("/close duplicate", f"`duplicate` needs the issue this one duplicates, like `#1234`. "
-                         f"{CLOSE_USAGE}"),
+    (
+        "/close duplicate",
+        f"`duplicate` needs the issue this one duplicates, like `#1234`. {CLOSE_USAGE}",
+    ),
     ("/close duplicate #1234", f"An issue cannot duplicate itself (#1234). {CLOSE_USAGE}"),
     ("/close duplicate abc", f"`abc` is not an issue number like `#1234`. {CLOSE_USAGE}"),
     ("/close duplicate #0", f"`#0` is not an issue number like `#1234`. {CLOSE_USAGE}"),
@@ -405,23 +639,35 @@ ERROR_CASES = [
     ("/reopen please", "This command takes no arguments (got `please`). Usage: `/reopen`"),
     ("/snooze", "Give one duration or date. Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`"),
     ("/snooze 7d 2w", "Give one duration or date. Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`"),
-    ("/snooze tomorrow", "`tomorrow` is not a duration or a date. "
-                         "Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`"),
+    (
+        "/snooze tomorrow",
+        "`tomorrow` is not a duration or a date. Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`",
+    ),
     ("/snooze 7", "`7` needs a unit, like `7d`. Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`"),
     ("/snooze 0d", "`0d` is not in the future. Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`"),
-    ("/snooze 2026-04-30", "`2026-04-30` is not in the future. "
-                           "Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`"),
+    (
+        "/snooze 2026-04-30",
+        "`2026-04-30` is not in the future. Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`",
+    ),
     ("/snooze 2026-02-30", "`2026-02-30` is not a date. Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`"),
     ("/snooze 91d", "A snooze lasts at most 90d. Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`"),
     ("/snooze x`y", "`x'y` is not a duration or a date. Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`"),
-    ("/assign @bad_login", "`@bad_login` is not a GitHub username. "
-                           "Usage: `/assign [@user|me ...]`"),
+    (
+        "/assign @bad_login",
+        "`@bad_login` is not a GitHub username. Usage: `/assign [@user|me ...]`",
+    ),
     ("/unassign -x", "`-x` is not a GitHub username. Usage: `/unassign [@user|me ...]`"),
     ("/fast-track now", "This command takes no arguments (got `now`). Usage: `/fast-track`"),
-    ("/wrong-form", "Name one target (`warehouse`, `pep541`, `account-recovery`, "
-                    "`organizations`, `security`). Usage: `/wrong-form TARGET`"),
-    ("/wrong-form pypi", "`pypi` is not a target (`warehouse`, `pep541`, `account-recovery`, "
-                         "`organizations`, `security`). Usage: `/wrong-form TARGET`"),
+    (
+        "/wrong-form",
+        "Name one target (`warehouse`, `pep541`, `account-recovery`, "
+        "`organizations`, `security`). Usage: `/wrong-form TARGET`",
+    ),
+    (
+        "/wrong-form pypi",
+        "`pypi` is not a target (`warehouse`, `pep541`, `account-recovery`, "
+        "`organizations`, `security`). Usage: `/wrong-form TARGET`",
+    ),
     ("/help nope", "There is no command `/nope`. Usage: `/help [COMMAND]`"),
     ("/help a b", "Name at most one command. Usage: `/help [COMMAND]`"),
     ("/frobnicate", "Unknown command `/frobnicate`. Try `/help`."),
@@ -485,11 +731,15 @@ def test_help_for_one_command() -> None:
 
 
 def test_renamed_and_aliased_commands() -> None:
-    cfg = parse_config({
-        "repositories": ["pypi/support"],
-        "commands": {"names": {"awaiting-response": "awaiting"},
-                     "aliases": {"wait": "awaiting-response"}},
-    })
+    cfg = parse_config(
+        {
+            "repositories": ["pypi/support"],
+            "commands": {
+                "names": {"awaiting-response": "awaiting"},
+                "aliases": {"wait": "awaiting-response"},
+            },
+        }
+    )
     known = known_names(cfg)
     assert "awaiting" in known and "wait" in known and "awaiting-response" not in known
     assert run("/wait", config=cfg).plan == Plan(add_labels=(AWAIT,))
@@ -503,14 +753,19 @@ def test_renamed_and_aliased_commands() -> None:
 
 
 def test_sla_labels_come_from_the_sla_section() -> None:
-    cfg = parse_config({
-        "repositories": ["pypi/support"],
-        "sla": {"labels": {"awaiting": "waiting on reporter", "snoozed": "paused",
-                           "awaiting_aliases": ["status: awaiting response"]}},
-    })
-    assert run("/awaiting-response", config=cfg).plan == Plan(
-        add_labels=("waiting on reporter",)
+    cfg = parse_config(
+        {
+            "repositories": ["pypi/support"],
+            "sla": {
+                "labels": {
+                    "awaiting": "waiting on reporter",
+                    "snoozed": "paused",
+                    "awaiting_aliases": ["status: awaiting response"],
+                }
+            },
+        }
     )
+    assert run("/awaiting-response", config=cfg).plan == Plan(add_labels=("waiting on reporter",))
     assert run('/label "waiting on reporter"', config=cfg).ok
     old = ("status: awaiting response", "paused", "account-recovery")
     assert run("/resume", config=cfg, labels=old).plan == Plan(
@@ -525,10 +780,12 @@ def test_sla_labels_come_from_the_sla_section() -> None:
 
 # --- who may run commands ----------------------------------------------------------------
 
-CFG_TEAM = parse_config({
-    "repositories": ["pypi/support"],
-    "maintainers": {"users": ["helper"], "teams": ["pypi/support-team"]},
-})
+CFG_TEAM = parse_config(
+    {
+        "repositories": ["pypi/support"],
+        "maintainers": {"users": ["helper"], "teams": ["pypi/support-team"]},
+    }
+)
 
 
 REFUSAL = (
@@ -579,11 +836,15 @@ def test_maintainer_comment_runs_and_collects_errors() -> None:
 
 def test_several_errors_share_one_reply() -> None:
     out = handle_comment("/snooze 7\n/label nope-x", make_ctx(), permitted=True)
-    assert out.plan.replies == (tagged(
-        "@maint some commands didn't run:\n"
-        "- `7` needs a unit, like `7d`. Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`\n"
-        f"- `nope-x` is not a label commands may set (allowed: {ALLOWED}). "
-        'Usage: `/label NAME ["OTHER NAME" ...]`', "cmd:error"),)
+    assert out.plan.replies == (
+        tagged(
+            "@maint some commands didn't run:\n"
+            "- `7` needs a unit, like `7d`. Usage: `/snooze 7d|2w|36h|YYYY-MM-DD`\n"
+            f"- `nope-x` is not a label commands may set (allowed: {ALLOWED}). "
+            'Usage: `/label NAME ["OTHER NAME" ...]`',
+            "cmd:error",
+        ),
+    )
 
 
 def test_non_maintainer_changes_nothing_but_gets_one_refusal() -> None:
@@ -640,16 +901,25 @@ def test_reply_markers() -> None:
 def test_a_comment_runs_at_most_twenty_commands() -> None:
     out = handle_comment("/fast-track\n" * 25, make_ctx(), permitted=True)
     assert len(out.results) == 20
-    assert out.plan == Plan(add_labels=("no projects",), replies=(tagged(
-        "@maint Only the first 20 commands of a comment run; 5 more were ignored.",
-        "cmd:error"),))
+    assert out.plan == Plan(
+        add_labels=("no projects",),
+        replies=(
+            tagged(
+                "@maint Only the first 20 commands of a comment run; 5 more were ignored.",
+                "cmd:error",
+            ),
+        ),
+    )
 
 
 def test_hostile_bodies_stay_fast() -> None:
     import time
 
-    bodies = [("` `" * 10000 + "\n" + "/ab\n" * 10000)[:65536], "<!--" * 16000,
-              "".join("`" * i + " x " for i in range(1, 300))]
+    bodies = [
+        ("` `" * 10000 + "\n" + "/ab\n" * 10000)[:65536],
+        "<!--" * 16000,
+        "".join("`" * i + " x " for i in range(1, 300)),
+    ]
     start = time.perf_counter()
     for body in bodies:
         find_commands(body, KNOWN)

@@ -55,9 +55,21 @@ def start_bot(tmp: Path, port: int, github_url: str, pypi_url: str) -> subproces
     }
     log = (tmp / "bot.log").open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "recovery_bot", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--config", str(config)],
-        env=env, stdout=log, stderr=log,
+        [
+            sys.executable,
+            "-m",
+            "recovery_bot",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--config",
+            str(config),
+        ],
+        env=env,
+        stdout=log,
+        stderr=log,
     )
 
 
@@ -85,10 +97,15 @@ async def test_kill_9_with_100_queued_then_restart_triages_all_once(
     numbers = []
     for i in range(N):
         fake_github.add_user(f"reporter{i}")
-        numbers.append(fake_github.add_issue(
-            REPO, title="Account recovery request", body=BODY, user=f"reporter{i}",
-            labels=["account-recovery"],
-        )["number"])
+        numbers.append(
+            fake_github.add_issue(
+                REPO,
+                title="Account recovery request",
+                body=BODY,
+                user=f"reporter{i}",
+                labels=["account-recovery"],
+            )["number"]
+        )
     # Every comment is stored at once but answered 300 ms later.
     fake_github.delay("POST", f"/repos/{REPO}/issues/*/comments", 0.3, times=None, after=True)
     proc = start_bot(tmp_path, port, fake_github.url, fake_pypi.url)
@@ -97,11 +114,10 @@ async def test_kill_9_with_100_queued_then_restart_triages_all_once(
             await wait_healthy(http, url)
 
             async def send(n: int) -> int:
-                body = json.dumps(
-                    fake_github.webhook_payload("issues", "opened", REPO, n)
-                ).encode()
+                body = json.dumps(fake_github.webhook_payload("issues", "opened", REPO, n)).encode()
                 headers = {
-                    "Content-Type": "application/json", "X-GitHub-Event": "issues",
+                    "Content-Type": "application/json",
+                    "X-GitHub-Event": "issues",
                     "X-GitHub-Delivery": str(uuid.uuid4()),
                     "X-Hub-Signature-256": webhook_signature(SERVER_SECRET, body),
                 }
@@ -137,5 +153,8 @@ async def test_kill_9_with_100_queued_then_restart_triages_all_once(
     assert counts == [1] * N
     for n in numbers:
         assert fake_github.labels(REPO, n) == [
-            "account-recovery", "needs more info", "lost 2fa", "email address posted"
+            "account-recovery",
+            "needs more info",
+            "lost 2fa",
+            "email address posted",
         ]

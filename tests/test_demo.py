@@ -43,8 +43,9 @@ async def test_demo_triages_every_sample(tmp_path: Path) -> None:
         "start.\n\n**What happens next.** When the PyPI admins reach your request"
     )
     # The edit replaced the address in the username field: the same comment, edited.
-    assert "**What happens next.** You lost access to the account's e-mail address." in (
-        comments[12402][0]
+    assert (
+        "**What happens next.** You lost access to the account's e-mail address."
+        in (comments[12402][0])
     )
     assert "there is no account `carol-devv` on pypi.org" in comments[12403][0]
     assert "**You mention that you still have recovery codes.**" in comments[12404][0]

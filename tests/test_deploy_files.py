@@ -83,9 +83,17 @@ def readme_section(title: str) -> str:
 
 #: Every variable the bot reads (DESIGN.md's runtime contract, plus serve's HOST/PORT).
 BOT_VARIABLES = {
-    "GITHUB_WEBHOOK_SECRET", "GITHUB_TOKEN", "GITHUB_APP_ID", "GITHUB_PRIVATE_KEY",
-    "GITHUB_PRIVATE_KEY_PATH", "GITHUB_API_URL", "PYPI_URL", "RECOVERY_BOT_DB",
-    "RECOVERY_BOT_CONFIG", "HOST", "PORT",
+    "GITHUB_WEBHOOK_SECRET",
+    "GITHUB_TOKEN",
+    "GITHUB_APP_ID",
+    "GITHUB_PRIVATE_KEY",
+    "GITHUB_PRIVATE_KEY_PATH",
+    "GITHUB_API_URL",
+    "PYPI_URL",
+    "RECOVERY_BOT_DB",
+    "RECOVERY_BOT_CONFIG",
+    "HOST",
+    "PORT",
 }
 
 
@@ -98,8 +106,16 @@ def test_dockerfile_runs_what_readme_documents() -> None:
     assert ("VOLUME", '["/data"]') in steps
     env = dockerfile_env()
     assert env["RECOVERY_BOT_DB"].startswith("/data/")
-    assert set(env) - {"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PIP_NO_CACHE_DIR",
-                       "PIP_DISABLE_PIP_VERSION_CHECK"} <= BOT_VARIABLES
+    assert (
+        set(env)
+        - {
+            "PYTHONDONTWRITEBYTECODE",
+            "PYTHONUNBUFFERED",
+            "PIP_NO_CACHE_DIR",
+            "PIP_DISABLE_PIP_VERSION_CHECK",
+        }
+        <= BOT_VARIABLES
+    )
     [health] = [rest for word, rest in steps if word == "HEALTHCHECK"]
     assert "CMD python -c" in health and "/healthz" in health and "curl" not in health
 
@@ -147,8 +163,12 @@ async def test_the_healthcheck_command_passes_on_a_live_server_and_fails_without
     async def run(port: int) -> int:
         env = dict(os.environ, PORT=str(port))
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", argv[2], env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            sys.executable,
+            "-c",
+            argv[2],
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         return await asyncio.wait_for(proc.wait(), 30)
 
@@ -157,8 +177,11 @@ async def test_the_healthcheck_command_passes_on_a_live_server_and_fails_without
 
 
 def test_app_yaml_comments_cite_no_issue_numbers_or_internal_notes() -> None:
-    comments = [line.split("#", 1)[1] for line in
-                (ROOT / "app.yaml").read_text(encoding="utf-8").splitlines() if "#" in line]
+    comments = [
+        line.split("#", 1)[1]
+        for line in (ROOT / "app.yaml").read_text(encoding="utf-8").splitlines()
+        if "#" in line
+    ]
     assert comments
     cited = [c for c in comments if re.search(r"#\d|\bissue \d|FIELD-NOTES|DESIGN\.md|§", c)]
     assert cited == []

@@ -26,7 +26,10 @@ TAG = marker_for("recovery-bot")
 def new_issue(server, body: str, *, user: str = "reporter") -> int:
     server.github.add_user(user)
     return server.github.add_issue(
-        REPO, title="Account recovery request", body=body, user=user,
+        REPO,
+        title="Account recovery request",
+        body=body,
+        user=user,
         labels=("account-recovery",),
     )["number"]
 
@@ -143,14 +146,19 @@ async def test_unverified_bytes_are_capped_and_the_rest_answered_503_unread(
         await go_on.wait()
         yield b"x" * 29_000
 
-    headers = {"Content-Length": "30000", "X-GitHub-Event": "issues",
-               "X-GitHub-Delivery": "slow", "Content-Type": "application/json"}
+    headers = {
+        "Content-Length": "30000",
+        "X-GitHub-Event": "issues",
+        "X-GitHub-Delivery": "slow",
+        "Content-Type": "application/json",
+    }
     slow = asyncio.create_task(s.client.post("/webhook", data=slow_body(), headers=headers))
     await wait_for(lambda: s.bot.unverified.used == 30_000, "the slow body to be reserved")
     # 30,000 + 30,000 > 50,000: refused before a byte of it is read.
     status, answer = await s.post("issues", None, raw=b"y" * 30_000, sign=False)
     assert (status, answer) == (
-        503, {"error": "too many unverified request bytes in flight; try again"}
+        503,
+        {"error": "too many unverified request bytes in flight; try again"},
     )
     # A small body (as GitHub's are) still finds room: the last quarter is theirs.
     n = new_issue(s, t4("`alice`"))
@@ -246,7 +254,10 @@ async def test_deleted_issue_is_final_gone_not_retried(bot_server, action):
     s = bot_server
     n = new_issue(s, t4("bob@example.com"))
     payload = s.github.webhook_payload(
-        "issues", action, REPO, n,
+        "issues",
+        action,
+        REPO,
+        n,
         **({"changes": {"body": {"from": "x"}}} if action == "edited" else {}),
     )
     s.github.delete_issue(REPO, n)
@@ -278,11 +289,15 @@ async def test_command_refusal_on_a_deleted_issue_is_final(bot_server):
 async def test_422_is_rejected_once_logged_as_error_and_shown_in_healthz(bot_server, caplog):
     s = bot_server
     n = new_issue(s, t4("bob@example.com"))
-    s.github.fail("POST", f"/repos/{REPO}/issues/{n}/comments", status=422, times=None,
-                  body={"message": "Validation Failed", "errors": "Body is too long"})
+    s.github.fail(
+        "POST",
+        f"/repos/{REPO}/issues/{n}/comments",
+        status=422,
+        times=None,
+        body={"message": "Validation Failed", "errors": "Body is too long"},
+    )
     with caplog.at_level(logging.ERROR, logger="recovery_bot.platform.server"):
-        await s.post("issues", s.github.webhook_payload("issues", "opened", REPO, n),
-                     guid="r1")
+        await s.post("issues", s.github.webhook_payload("issues", "opened", REPO, n), guid="r1")
         await s.settle()
     d = s.bot.journal.get("r1")
     assert (d.status, d.outcome, d.attempts) == ("done", "rejected", 0)
@@ -295,14 +310,11 @@ async def test_422_is_rejected_once_logged_as_error_and_shown_in_healthz(bot_ser
     assert body["github"]["last_rejected"]["delivery"] == "r1"
 
 
-async def test_bad_credentials_are_errors_in_the_log_and_degraded_in_healthz(
-    bot_server, caplog
-):
+async def test_bad_credentials_are_errors_in_the_log_and_degraded_in_healthz(bot_server, caplog):
     s = bot_server
     n = new_issue(s, t4("`alice`"))
     s.github.fail("*", "/repos/*", status=401, times=2, body={"message": "Bad credentials"})
-    payload = s.github.webhook_payload("issues", "edited", REPO, n,
-                                       changes={"body": {"from": "x"}})
+    payload = s.github.webhook_payload("issues", "edited", REPO, n, changes={"body": {"from": "x"}})
     with caplog.at_level(logging.ERROR, logger="recovery_bot.platform.server"):
         await s.post("issues", payload, guid="a1")
         await wait_for(lambda: (s.bot.journal.get("a1").attempts or 0) >= 1, "a failure")
@@ -372,8 +384,9 @@ async def test_401_log_lines_are_truncated_and_rate_limited(bot_server, caplog):
     s = bot_server
     with caplog.at_level(logging.WARNING, logger="recovery_bot.platform.server"):
         for i in range(50):
-            status, _ = await s.post("issues", {"action": "opened"}, sign=False,
-                                     guid=f"{i:02d}" + "A" * 8000)
+            status, _ = await s.post(
+                "issues", {"action": "opened"}, sign=False, guid=f"{i:02d}" + "A" * 8000
+            )
             assert status == 401
     lines = [r.getMessage() for r in caplog.records if "signature" in r.getMessage()]
     assert lines == [

@@ -27,21 +27,34 @@ W47 = IsoWeek(2026, 47)
 
 
 def issues_created(fake: FakeGitHub) -> list[str]:
-    return [c.json["title"] for c in fake.writes()
-            if c.method == "POST" and c.decoded_path == f"/repos/{REPO}/issues"]
+    return [
+        c.json["title"]
+        for c in fake.writes()
+        if c.method == "POST" and c.decoded_path == f"/repos/{REPO}/issues"
+    ]
 
 
 async def test_first_start_posts_no_digest_until_a_full_week_is_watched(tmp_path: Path) -> None:
     config = parse_config({"repositories": [REPO]})
     async with FakeGitHub(now=lambda: NOW) as fake, aiohttp.ClientSession() as session:
         fake.add_repo(REPO)
-        n = fake.add_issue(REPO, title="Account recovery request", body="x", user="rep",
-                           labels=["account-recovery"], created_at=NOW - timedelta(days=20))
+        n = fake.add_issue(
+            REPO,
+            title="Account recovery request",
+            body="x",
+            user="rep",
+            labels=["account-recovery"],
+            created_at=NOW - timedelta(days=20),
+        )
         bot = SimpleNamespace(
-            config=config, journal=Journal(str(tmp_path / "j.sqlite3")),
-            factory=GitHubFactory(session, base_url=fake.url, auth=TokenAuth("t"),
-                                  config=config.github),
-            maintainers=Maintainers(config), dry_run=False, clock=lambda: NOW.timestamp(),
+            config=config,
+            journal=Journal(str(tmp_path / "j.sqlite3")),
+            factory=GitHubFactory(
+                session, base_url=fake.url, auth=TokenAuth("t"), config=config.github
+            ),
+            maintainers=Maintainers(config),
+            dry_run=False,
+            clock=lambda: NOW.timestamp(),
         )
         try:
             # Brand-new install: nothing by the bot on GitHub yet. Quiet, not recorded.
@@ -51,8 +64,14 @@ async def test_first_start_posts_no_digest_until_a_full_week_is_watched(tmp_path
             assert bot.journal.get_meta(META_LAST_WEEK) is None
 
             # The bot's first comment was on Tuesday of W47: W47 was not watched whole.
-            fake.add_comment(REPO, n["number"], body="<!-- recovery-bot:triage -->\nhi",
-                             user=BOT, user_type="Bot", created_at=NOW - timedelta(days=6))
+            fake.add_comment(
+                REPO,
+                n["number"],
+                body="<!-- recovery-bot:triage -->\nhi",
+                user=BOT,
+                user_type="Bot",
+                created_at=NOW - timedelta(days=6),
+            )
             result = await run_due(bot, NOW, catch_up=True)
             assert result is not None and result.action == "quiet"
             assert fake.writes() == []
@@ -64,8 +83,14 @@ async def test_first_start_posts_no_digest_until_a_full_week_is_watched(tmp_path
             assert issues_created(fake) == ["Support backlog digest — 2026-W47"]
 
             # A first trace before W47 began: the schedule posts (here: finds it).
-            fake.add_comment(REPO, n["number"], body="<!-- recovery-bot:triage -->\nold",
-                             user=BOT, user_type="Bot", created_at=NOW - timedelta(days=8))
+            fake.add_comment(
+                REPO,
+                n["number"],
+                body="<!-- recovery-bot:triage -->\nold",
+                user=BOT,
+                user_type="Bot",
+                created_at=NOW - timedelta(days=8),
+            )
             fake.reset_calls()
             result = await run_due(bot, NOW, catch_up=True)
             assert result is not None and result.action == "exists"
@@ -77,11 +102,18 @@ async def test_first_start_posts_no_digest_until_a_full_week_is_watched(tmp_path
 def test_history_start_is_the_oldest_trace_of_the_bot() -> None:
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
     issue = IssueSnapshot(
-        number=1, title="t", author="rep", created_at=t0,
-        comments=(CommentInfo("maintainer1", t0 + timedelta(days=1)),
-                  CommentInfo("recovery-bot", t0 + timedelta(days=5))),
-        label_events=(LabelEvent("lost 2fa", True, t0 + timedelta(days=3), actor="recovery-bot"),
-                      LabelEvent("x", True, t0 + timedelta(days=2), actor="someone")),
+        number=1,
+        title="t",
+        author="rep",
+        created_at=t0,
+        comments=(
+            CommentInfo("maintainer1", t0 + timedelta(days=1)),
+            CommentInfo("recovery-bot", t0 + timedelta(days=5)),
+        ),
+        label_events=(
+            LabelEvent("lost 2fa", True, t0 + timedelta(days=3), actor="recovery-bot"),
+            LabelEvent("x", True, t0 + timedelta(days=2), actor="someone"),
+        ),
     )
     assert history_start([issue], {}, BOT) == t0 + timedelta(days=3)
     assert history_start([issue], {}, "github-actions[bot]") is None

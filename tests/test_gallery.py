@@ -19,9 +19,7 @@ def test_gallery_is_current() -> None:
 
 def test_no_comment_in_the_gallery_repeats_a_reporters_address() -> None:
     text = render_gallery()
-    comments = "\n".join(
-        line for line in text.splitlines() if line.startswith(">")
-    )
+    comments = "\n".join(line for line in text.splitlines() if line.startswith(">"))
     addresses = set(re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", comments))
     assert addresses <= {"support@pypi.org", "security@pypi.org", "noreply@pypi.org"}
     assert any("@example.com" in ex.body for ex in EXAMPLES)  # the check has something to see

@@ -107,8 +107,12 @@ async def test_write_budget_never_more_than_n_in_any_minute() -> None:
 def test_graphql_url_for() -> None:
     assert graphql_url_for("https://api.github.com") == "https://api.github.com/graphql"
     assert graphql_url_for("https://api.github.com/") == "https://api.github.com/graphql"
-    assert graphql_url_for("https://ghe.example.com/api/v3") == "https://ghe.example.com/api/graphql"
-    assert graphql_url_for("https://ghe.example.com/api/v3/") == "https://ghe.example.com/api/graphql"
+    assert (
+        graphql_url_for("https://ghe.example.com/api/v3") == "https://ghe.example.com/api/graphql"
+    )
+    assert (
+        graphql_url_for("https://ghe.example.com/api/v3/") == "https://ghe.example.com/api/graphql"
+    )
     assert graphql_url_for("http://127.0.0.1:8080") == "http://127.0.0.1:8080/graphql"
 
 
@@ -153,8 +157,10 @@ def test_auth_from_env_modes(rsa_pem: str, tmp_path: Path) -> None:
         ({"GITHUB_APP_ID": "1"}, "GITHUB_PRIVATE_KEY"),
         ({"GITHUB_PRIVATE_KEY": "PEM"}, "GITHUB_APP_ID"),
         ({"GITHUB_PRIVATE_KEY_PATH": "/x.pem"}, "GITHUB_APP_ID"),
-        ({"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY_PATH": "/nonexistent/k.pem"},
-         "GITHUB_PRIVATE_KEY_PATH"),
+        (
+            {"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY_PATH": "/nonexistent/k.pem"},
+            "GITHUB_PRIVATE_KEY_PATH",
+        ),
         ({"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": "not a key at all"}, "GITHUB_PRIVATE_KEY"),
         ({"GITHUB_TOKEN": "t", "GITHUB_APP_ID": "1"}, "GITHUB_TOKEN"),
         ({"GITHUB_APP_ID": "1 2", "GITHUB_PRIVATE_KEY": "x"}, "GITHUB_APP_ID"),
@@ -428,9 +434,7 @@ async def test_connection_refused_retried_then_unavailable(
     assert len(ft.waits) == 2
 
 
-async def test_getiter_page_retried(
-    gh: GitHubClient, fake_github: FakeGitHub, issue: int
-) -> None:
+async def test_getiter_page_retried(gh: GitHubClient, fake_github: FakeGitHub, issue: int) -> None:
     for i in range(150):
         fake_github.add_comment(REPO, issue, body=f"c{i}")
     seen = []
@@ -568,9 +572,7 @@ async def test_token_mode_has_no_app_client(
     assert factory.graphql_url == f"{fake_github.url}/graphql"
 
 
-async def test_permissions_and_teams(
-    gh: GitHubClient, fake_github: FakeGitHub
-) -> None:
+async def test_permissions_and_teams(gh: GitHubClient, fake_github: FakeGitHub) -> None:
     fake_github.add_user("outsider")
     assert await gh.get_permission(REPO, "admin1") == "admin"
     assert await gh.get_permission(REPO, "maintainer1") == "write"

@@ -139,9 +139,7 @@ def test_crash_recovery_running_rows_become_claimable(tmp_path: Path, clock: Clo
     j2.close()
 
 
-def test_record_is_committed_before_returning(
-    tmp_path: Path, clock: Clock
-) -> None:
+def test_record_is_committed_before_returning(tmp_path: Path, clock: Clock) -> None:
     """record() commits before returning: another connection (another process after a
     kill -9) sees the row at once."""
     path = tmp_path / "j.db"

@@ -164,8 +164,11 @@ async def test_the_server_prunes_the_journal_at_start_up(
     path = tmp_path / "journal.sqlite3"
     seed_ages(path, clock, pending=False)
     settings = Settings(
-        webhook_secret="s", github_api_url=fake_github.url, pypi_url=fake_pypi.url,
-        db_path=str(path), auth=TokenAuth("t"),
+        webhook_secret="s",
+        github_api_url=fake_github.url,
+        pypi_url=fake_pypi.url,
+        db_path=str(path),
+        auth=TokenAuth("t"),
     )
     config = parse_config(
         {"repositories": ["pypi/support"], "digest": {"enabled": False}}, "app.yaml"
@@ -299,19 +302,23 @@ def test_a_failed_copy_leaves_nothing_at_the_path(
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("live.db")] == []
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "recovery_bot", *args], capture_output=True, text=True,
-        cwd=cwd, timeout=60, env={**os.environ, **(env or {})},
+        [sys.executable, "-m", "recovery_bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        env={**os.environ, **(env or {})},
     )
 
 
 def test_cli_backup_reads_recovery_bot_db_and_prints_one_line(tmp_path: Path) -> None:
     j = Journal(tmp_path / "live.db")
     rec(j, "a")
-    out = run_cli("journal", "backup", "copy.db", cwd=tmp_path,
-                  env={"RECOVERY_BOT_DB": "live.db"})
+    out = run_cli("journal", "backup", "copy.db", cwd=tmp_path, env={"RECOVERY_BOT_DB": "live.db"})
     j.close()
     assert out.returncode == 0, out.stderr
     size = (tmp_path / "copy.db").stat().st_size
@@ -331,13 +338,20 @@ def test_cli_backup_reads_recovery_bot_db_and_prints_one_line(tmp_path: Path) ->
         ("live.db", "live.db", "live.db: is the journal itself"),
         ("nope.db", "b.db", "nope.db: no journal there (set $RECOVERY_BOT_DB or --db)"),
         ("notes.txt", "b.db", "notes.txt: not a recovery-bot journal (file is not a database)"),
-        ("other.db", "b.db",
-         "other.db: not a recovery-bot journal (no such table: schema_version)"),
+        (
+            "other.db",
+            "b.db",
+            "other.db: not a recovery-bot journal (no such table: schema_version)",
+        ),
     ],
 )
 def test_cli_backup_bad_paths_are_one_line_and_exit_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    db: str, dest: str, line: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    db: str,
+    dest: str,
+    line: str,
 ) -> None:
     Journal(tmp_path / "live.db").close()
     (tmp_path / "folder").mkdir()
@@ -380,9 +394,7 @@ def test_a_newer_journal_is_refused_in_one_line_and_left_untouched(tmp_path: Pat
         "or restore a backup made before the upgrade)"
     )
     con = sqlite3.connect(path)
-    assert con.execute("SELECT version FROM schema_version").fetchall() == [
-        (SCHEMA_VERSION + 1,)
-    ]
+    assert con.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION + 1,)]
     assert con.execute("SELECT status FROM deliveries").fetchall() == [("running",)]
     con.close()
 
@@ -391,7 +403,12 @@ def test_serve_refuses_a_newer_journal_with_one_line_and_exit_2(tmp_path: Path) 
     newer(tmp_path / "j.db")
     (tmp_path / "app.yaml").write_text("repositories: [pypi/support]\n")
     out = run_cli(
-        "serve", "--port", "0", "--config", "app.yaml", cwd=tmp_path,
+        "serve",
+        "--port",
+        "0",
+        "--config",
+        "app.yaml",
+        cwd=tmp_path,
         env={"GITHUB_WEBHOOK_SECRET": "s", "GITHUB_TOKEN": "t", "RECOVERY_BOT_DB": "j.db"},
     )
     assert out.returncode == 2
@@ -412,16 +429,15 @@ def test_an_older_journal_is_upgraded_in_place(
     j.close()
     monkeypatch.setattr(journal_mod, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     monkeypatch.setattr(
-        journal_mod, "_MIGRATIONS",
+        journal_mod,
+        "_MIGRATIONS",
         {SCHEMA_VERSION: ("ALTER TABLE deliveries ADD COLUMN note TEXT",)},
     )
     j = Journal(path)
     assert j.get("a") is not None
     j.close()
     con = sqlite3.connect(path)
-    assert con.execute("SELECT version FROM schema_version").fetchall() == [
-        (SCHEMA_VERSION + 1,)
-    ]
+    assert con.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION + 1,)]
     assert con.execute("SELECT id, note FROM deliveries").fetchall() == [("a", None)]
     con.close()
 
@@ -433,7 +449,8 @@ def test_an_upgrade_without_a_step_is_refused_and_changes_nothing(
     Journal(path).close()
     monkeypatch.setattr(journal_mod, "SCHEMA_VERSION", SCHEMA_VERSION + 2)
     monkeypatch.setattr(
-        journal_mod, "_MIGRATIONS",
+        journal_mod,
+        "_MIGRATIONS",
         {SCHEMA_VERSION: ("ALTER TABLE deliveries ADD COLUMN note TEXT",)},
     )
     with pytest.raises(JournalError) as err:
@@ -447,4 +464,3 @@ def test_an_upgrade_without_a_step_is_refused_and_changes_nothing(
     columns = [r[1] for r in con.execute("PRAGMA table_info(deliveries)")]
     assert "note" not in columns  # the first step was rolled back with the rest
     con.close()
-

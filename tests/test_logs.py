@@ -12,17 +12,31 @@ from recovery_bot.platform.logs import JsonFormatter
 
 def test_json_formatter_carries_the_delivery_fields_and_the_traceback() -> None:
     record = logging.LogRecord(
-        "recovery_bot.platform.server", logging.WARNING, __file__, 1,
-        "delivery=%s failed: %s", ("abc", "boom"), None,
+        "recovery_bot.platform.server",
+        logging.WARNING,
+        __file__,
+        1,
+        "delivery=%s failed: %s",
+        ("abc", "boom"),
+        None,
     )
     record.created = 1_795_000_000.25
-    for key, value in {"delivery": "abc", "event": "issues", "issue": 7,
-                       "outcome": "failed"}.items():
+    for key, value in {
+        "delivery": "abc",
+        "event": "issues",
+        "issue": 7,
+        "outcome": "failed",
+    }.items():
         setattr(record, key, value)
     assert json.loads(JsonFormatter().format(record)) == {
-        "time": "2026-11-18T11:06:40.250Z", "level": "WARNING",
-        "logger": "recovery_bot.platform.server", "message": "delivery=abc failed: boom",
-        "delivery": "abc", "event": "issues", "issue": 7, "outcome": "failed",
+        "time": "2026-11-18T11:06:40.250Z",
+        "level": "WARNING",
+        "logger": "recovery_bot.platform.server",
+        "message": "delivery=abc failed: boom",
+        "delivery": "abc",
+        "event": "issues",
+        "issue": 7,
+        "outcome": "failed",
     }
     try:
         raise ValueError("bad")

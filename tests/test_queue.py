@@ -32,23 +32,46 @@ AR = "account-recovery"
 SLA = SlaConfig()
 
 
-def issue(n: int, age: float, *, form: str | None = AR, answered_ago: float | None = None,
-          state: str = "open", by_maintainer: bool = False, awaiting_ago: float | None = None,
-          comments: tuple[CommentInfo, ...] = ()) -> IssueSnapshot:
+def issue(
+    n: int,
+    age: float,
+    *,
+    form: str | None = AR,
+    answered_ago: float | None = None,
+    state: str = "open",
+    by_maintainer: bool = False,
+    awaiting_ago: float | None = None,
+    comments: tuple[CommentInfo, ...] = (),
+) -> IssueSnapshot:
     created = NOW - age * DAY
     cs = list(comments)
     if answered_ago is not None:
-        cs.append(CommentInfo("maintainer1", NOW - answered_ago * DAY, is_maintainer=True,
-                              body="We sent you an e-mail."))
+        cs.append(
+            CommentInfo(
+                "maintainer1",
+                NOW - answered_ago * DAY,
+                is_maintainer=True,
+                body="We sent you an e-mail.",
+            )
+        )
     events = ()
     labels: tuple[str, ...] = ()
     if awaiting_ago is not None:
         events = (LabelEvent("awaiting response", True, NOW - awaiting_ago * DAY, "m"),)
         labels = ("awaiting response",)
-    return IssueSnapshot(number=n, title="t", author=f"r{n}", created_at=created,
-                         state=state, form=form, comments=tuple(cs), label_events=events,
-                         labels=labels, author_is_maintainer=by_maintainer,
-                         closed_at=NOW - DAY if state == "closed" else None)
+    return IssueSnapshot(
+        number=n,
+        title="t",
+        author=f"r{n}",
+        created_at=created,
+        state=state,
+        form=form,
+        comments=tuple(cs),
+        label_events=events,
+        labels=labels,
+        author_is_maintainer=by_maintainer,
+        closed_at=NOW - DAY if state == "closed" else None,
+    )
 
 
 def clocks_of(snaps: list[IssueSnapshot]) -> dict[int, Clock]:
@@ -64,8 +87,14 @@ def backlog() -> list[IssueSnapshot]:
         issue(4, 10, by_maintainer=True),  # a maintainer's own issue
         issue(5, 9, form="pep541"),  # another form
         issue(6, 8, state="closed"),  # closed
-        issue(7, 5, comments=(CommentInfo("bot[bot]", NOW - 4 * DAY, is_bot=True),
-                              CommentInfo("r7", NOW - 3 * DAY))),  # bot + reporter only
+        issue(
+            7,
+            5,
+            comments=(
+                CommentInfo("bot[bot]", NOW - 4 * DAY, is_bot=True),
+                CommentInfo("r7", NOW - 3 * DAY),
+            ),
+        ),  # bot + reporter only
         issue(9, 3),
         issue(8, 3),  # same age as #9: the lower number is older
         issue(10, 1, answered_ago=0.5),
@@ -112,12 +141,24 @@ def test_custom_buckets() -> None:
     ("label", "wait", "text"),
     [
         ("0", None, "No other open account-recovery requests are waiting ahead of yours."),
-        ("10", 0.4, "There are between 1 and 10 open account-recovery requests ahead of "
-                    "yours; recently the first reply came after less than a day."),
-        ("25", 1.2, "There are between 11 and 25 open account-recovery requests ahead of "
-                    "yours; recently the first reply came after about 1 day."),
-        ("400+", 6.6, "There are more than 400 open account-recovery requests ahead of "
-                      "yours; recently the first reply came after about 7 days."),
+        (
+            "10",
+            0.4,
+            "There are between 1 and 10 open account-recovery requests ahead of "
+            "yours; recently the first reply came after less than a day.",
+        ),
+        (
+            "25",
+            1.2,
+            "There are between 11 and 25 open account-recovery requests ahead of "
+            "yours; recently the first reply came after about 1 day.",
+        ),
+        (
+            "400+",
+            6.6,
+            "There are more than 400 open account-recovery requests ahead of "
+            "yours; recently the first reply came after about 7 days.",
+        ),
     ],
 )
 def test_paragraph(label: str, wait: float | None, text: str) -> None:
@@ -172,8 +213,10 @@ ISSUE = {"number": 77, "created_at": "2026-08-25T00:00:00Z"}  # behind #1, #2 an
 async def test_extend_plan_appends_the_paragraph_and_turns_resolve_into_upsert() -> None:
     bot = _bot(_state())
     assert get_state(bot, "PyPI/Support", AR) is not None  # repo names ignore case
-    para = ("There are between 1 and 10 open account-recovery requests ahead of yours; "
-            "recently the first reply came after about 3 days.")
+    para = (
+        "There are between 1 and 10 open account-recovery requests ahead of yours; "
+        "recently the first reply came after about 3 days."
+    )
     block = f"<!-- recovery-bot:queue bucket=10 -->\n{para}"
 
     upsert = Plan(add_labels=("x",), comment="Please fix.", comment_action="upsert")
@@ -185,9 +228,14 @@ async def test_extend_plan_appends_the_paragraph_and_turns_resolve_into_upsert()
     out = await extend_plan(bot, None, "pypi/support", ISSUE, RECOVERY, resolve)
     assert (out.comment, out.comment_action) == (f"All in order.\n\n{block}", "upsert")
 
-    first = await extend_plan(bot, None, "pypi/support", {**ISSUE, "number": 1,
-                                                         "created_at": "2026-08-02T12:00:00Z"},
-                              RECOVERY, resolve)
+    first = await extend_plan(
+        bot,
+        None,
+        "pypi/support",
+        {**ISSUE, "number": 1, "created_at": "2026-08-02T12:00:00Z"},
+        RECOVERY,
+        resolve,
+    )
     assert "bucket=0 -->" in (first.comment or "")
 
 
@@ -195,10 +243,13 @@ async def test_extend_plan_appends_the_paragraph_and_turns_resolve_into_upsert()
     ("state", "facts", "issue_json", "plan"),
     [
         (None, RECOVERY, ISSUE, Plan(comment="c", comment_action="resolve")),  # no sweep yet
-        (_state(), SimpleNamespace(form="pep541"), ISSUE, Plan(comment="c",
-                                                               comment_action="upsert")),
-        (_state(), RECOVERY, {**ISSUE, "number": 50}, Plan(comment="c",
-                                                           comment_action="resolve")),
+        (
+            _state(),
+            SimpleNamespace(form="pep541"),
+            ISSUE,
+            Plan(comment="c", comment_action="upsert"),
+        ),
+        (_state(), RECOVERY, {**ISSUE, "number": 50}, Plan(comment="c", comment_action="resolve")),
         (_state(), RECOVERY, ISSUE, Plan()),  # nothing to say
         (_state(), RECOVERY, ISSUE, Plan(comment="c", comment_action="delete")),
     ],

@@ -28,7 +28,12 @@ def test_readme_inspect_example_is_what_inspect_prints() -> None:
     shown = json.loads(_block("it prints one JSON object", "json"))
     out = subprocess.run(
         [sys.executable, "-m", "recovery_bot", "inspect", "--offline", "-"],
-        input=body, capture_output=True, text=True, cwd=ROOT, timeout=60, check=True,
+        input=body,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
     )
     real = json.loads(out.stdout)
     assert real["comment"].startswith(shown.pop("comment").removesuffix("…"))

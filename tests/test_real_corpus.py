@@ -102,17 +102,40 @@ def test_known_misses_name_corpus_entries_and_fields() -> None:
 
 def test_every_entry_has_the_expected_keys_and_values() -> None:
     situations = {
-        "not_recovery", "empty", "free_text", "compromised", "deletion", "testpypi",
-        "username_unknown", "new_device", "unverified_email", "both", "lost_email",
-        "lost_2fa_has_codes", "lost_2fa", "unclear",
+        "not_recovery",
+        "empty",
+        "free_text",
+        "compromised",
+        "deletion",
+        "testpypi",
+        "username_unknown",
+        "new_device",
+        "unverified_email",
+        "both",
+        "lost_email",
+        "lost_2fa_has_codes",
+        "lost_2fa",
+        "unclear",
     }
     topics = {
-        "compromised", "deletion", "testpypi", "new_device", "unverified_email",
-        "refiling", "non_english",
+        "compromised",
+        "deletion",
+        "testpypi",
+        "new_device",
+        "unverified_email",
+        "refiling",
+        "non_english",
     }
     problems = {
-        None, "missing", "unknown", "looks_like_email", "looks_like_url_only_other_host",
-        "project_url", "link_mismatch", "multiple", "invalid",
+        None,
+        "missing",
+        "unknown",
+        "looks_like_email",
+        "looks_like_url_only_other_host",
+        "project_url",
+        "link_mismatch",
+        "multiple",
+        "invalid",
     }
     for e in CORPUS:
         exp = e["expected"]

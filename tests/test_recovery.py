@@ -24,10 +24,19 @@ from recovery_bot.intake.decision import (
 CFG = parse_config({"repositories": ["pypi/support"]})
 
 OK_FACTS = Facts(
-    form="account-recovery", generation="current", username="alice", username_problem=None,
-    username_exists=True, canonical_username="alice", project_count=3, unchecked_required=(),
-    missing_sections=(), empty_required=(), reason="lost_2fa",
-    mentions_having_recovery_codes=False, contains_email_address=False,
+    form="account-recovery",
+    generation="current",
+    username="alice",
+    username_problem=None,
+    username_exists=True,
+    canonical_username="alice",
+    project_count=3,
+    unchecked_required=(),
+    missing_sections=(),
+    empty_required=(),
+    reason="lost_2fa",
+    mentions_having_recovery_codes=False,
+    contains_email_address=False,
 )
 
 
@@ -42,20 +51,27 @@ def facts(**kw) -> Facts:
         ({"reason": "lost_email"}, ["lost email"]),
         ({"reason": "both"}, ["lost email", "lost 2fa"]),
         ({"reason": "unclear"}, []),
-        ({"username_problem": "missing", "username": None, "username_exists": None},
-         ["needs more info", "lost 2fa"]),
-        ({"username_exists": False, "canonical_username": None, "project_count": None},
-         ["needs more info", "username not found", "lost 2fa"]),
-        ({"username_exists": None, "canonical_username": None, "project_count": None},
-         ["lost 2fa"]),
+        (
+            {"username_problem": "missing", "username": None, "username_exists": None},
+            ["needs more info", "lost 2fa"],
+        ),
+        (
+            {"username_exists": False, "canonical_username": None, "project_count": None},
+            ["needs more info", "username not found", "lost 2fa"],
+        ),
+        (
+            {"username_exists": None, "canonical_username": None, "project_count": None},
+            ["lost 2fa"],
+        ),
         ({"project_count": 0}, ["lost 2fa", "no projects"]),
         ({"project_count": None}, ["lost 2fa"]),
         ({"unchecked_required": ("Code of Conduct",)}, ["needs more info", "lost 2fa"]),
         ({"missing_sections": ("Acknowledgement",)}, ["needs more info", "lost 2fa"]),
-        ({"empty_required": ("Reason for request",), "reason": "unclear"},
-         ["needs more info"]),
-        ({"mentions_having_recovery_codes": True, "unchecked_required": ("Recovery Codes",)},
-         ["lost 2fa", "has recovery codes"]),
+        ({"empty_required": ("Reason for request",), "reason": "unclear"}, ["needs more info"]),
+        (
+            {"mentions_having_recovery_codes": True, "unchecked_required": ("Recovery Codes",)},
+            ["lost 2fa", "has recovery codes"],
+        ),
         ({"contains_email_address": True}, ["lost 2fa", "email address posted"]),
     ],
 )
@@ -88,8 +104,8 @@ def test_comment_lists_each_problem_with_its_fix_and_never_repeats_the_address()
         "Thanks for your account recovery request.\n\n"
         "Before the PyPI team can start, please **edit this issue** (the `···` menu at the "
         "top right of the issue → *Edit*) and fix:\n\n"
-        "- **Recovery Codes**: please tick the box \"I never generated or have lost access "
-        "to the recovery codes for my account\" (in the issue text, change `- [ ]` to "
+        '- **Recovery Codes**: please tick the box "I never generated or have lost access '
+        'to the recovery codes for my account" (in the issue text, change `- [ ]` to '
         "`- [x]`).\n\n"
         "**What happens next.** You lost access to the account's e-mail address. The PyPI "
         "admins will need the address you'd like on the account: please send an e-mail to "
@@ -125,7 +141,9 @@ def test_invalid_username_is_reported_but_never_looked_up_or_echoed():
     f = gather_facts(recovery_body("<img src=x onerror=alert(1)> @everyone"))
     # inspect shows what the reporter gave; only a valid name may reach PyPI or a comment.
     assert (f.username, f.username_problem, f.lookup_name) == (
-        "<img src=x onerror=alert(1)> @everyone", "invalid", None
+        "<img src=x onerror=alert(1)> @everyone",
+        "invalid",
+        None,
     )
     assert with_lookup(f, PyPIUser("not_found", "x")).username_exists is None
     plan = decide(f, CFG)
@@ -161,8 +179,8 @@ def test_unknown_lookup_never_claims_not_found():
 
 def test_case_redirect_reports_canonical_name():
     f = with_lookup(
-        gather_facts(recovery_body("`ALICE`")), PyPIUser("found", "ALICE", canonical="alice",
-                                                 project_count=0)
+        gather_facts(recovery_body("`ALICE`")),
+        PyPIUser("found", "ALICE", canonical="alice", project_count=0),
     )
     assert (f.username, f.canonical_username, f.project_count) == ("ALICE", "alice", 0)
     assert decide(f, CFG).add_labels == ("lost 2fa", "no projects")
@@ -176,7 +194,10 @@ def test_other_forms_get_nothing():
     )
     f = gather_facts(pep, labels=["account-recovery"])
     assert (f.form, f.username, f.reason, f.contains_email_address) == (
-        "pep541", None, "unclear", False
+        "pep541",
+        None,
+        "unclear",
+        False,
     )
     plan = decide(f, CFG)
     assert plan.is_empty
@@ -215,9 +236,19 @@ def test_decision_never_raises(text, labels):
     f = gather_facts(text, labels=labels)
     report = inspect_report(f, decide(f, CFG))
     assert set(report) >= {
-        "form", "username", "username_problem", "username_exists", "canonical_username",
-        "project_count", "unchecked_required", "missing_sections", "reason",
-        "mentions_having_recovery_codes", "contains_email_address", "labels", "comment",
+        "form",
+        "username",
+        "username_problem",
+        "username_exists",
+        "canonical_username",
+        "project_count",
+        "unchecked_required",
+        "missing_sections",
+        "reason",
+        "mentions_having_recovery_codes",
+        "contains_email_address",
+        "labels",
+        "comment",
     }
 
 
@@ -236,8 +267,7 @@ def test_free_text_request_is_read_like_a_reason_and_pointed_to_the_form():
     plan = decide(f, CFG)
     assert plan.add_labels == ("needs more info", "lost 2fa", "email address posted")
     assert plan.comment is not None and plan.comment.startswith(
-        "Thanks for reaching out. Account recoveries on PyPI start from the account-recovery "
-        "form"
+        "Thanks for reaching out. Account recoveries on PyPI start from the account-recovery form"
     )
     assert "a@b.example" not in plan.comment
 
@@ -262,23 +292,48 @@ def test_facts_of_a_full_body_with_an_extra_section() -> None:
         "https://test.pypi.org/user/alice/", "I lost my phone. My recovery codes do not work."
     ) + EXTRA.format("I still have my recovery codes, I think. Mail a@b.example")
     assert gather_facts(body, title="TestPyPI account recovery") == Facts(
-        form="account-recovery", generation="current", username="alice",
-        username_problem=None, username_exists=None, canonical_username=None,
-        project_count=None, unchecked_required=(), missing_sections=(), empty_required=(),
-        reason="lost_2fa", mentions_having_recovery_codes=False, contains_email_address=True,
-        body_empty=False, has_form_label=False, recovery_codes_fail=True,
-        topics=("testpypi",), free_text=False,
+        form="account-recovery",
+        generation="current",
+        username="alice",
+        username_problem=None,
+        username_exists=None,
+        canonical_username=None,
+        project_count=None,
+        unchecked_required=(),
+        missing_sections=(),
+        empty_required=(),
+        reason="lost_2fa",
+        mentions_having_recovery_codes=False,
+        contains_email_address=True,
+        body_empty=False,
+        has_form_label=False,
+        recovery_codes_fail=True,
+        topics=("testpypi",),
+        free_text=False,
     )
 
 
 def test_facts_of_a_free_text_request() -> None:
     body = "I lost my phone and the codes do not work; I still have my recovery codes. a@b.example"
     assert gather_facts(body, labels=["Account-Recovery"]) == Facts(
-        form=None, generation=None, username=None, username_problem=None,
-        username_exists=None, canonical_username=None, project_count=None,
-        unchecked_required=(), missing_sections=(), empty_required=(), reason="lost_2fa",
-        mentions_having_recovery_codes=False, contains_email_address=True, body_empty=False,
-        has_form_label=True, recovery_codes_fail=True, topics=(), free_text=True,
+        form=None,
+        generation=None,
+        username=None,
+        username_problem=None,
+        username_exists=None,
+        canonical_username=None,
+        project_count=None,
+        unchecked_required=(),
+        missing_sections=(),
+        empty_required=(),
+        reason="lost_2fa",
+        mentions_having_recovery_codes=False,
+        contains_email_address=True,
+        body_empty=False,
+        has_form_label=True,
+        recovery_codes_fail=True,
+        topics=(),
+        free_text=True,
     )
 
 
@@ -300,13 +355,17 @@ def test_what_makes_form_less_text_a_request(body, title, labels, free_text):
     [
         ({"topics": ("compromised",)}, ["lost 2fa", "security issue"]),
         ({"topics": ("testpypi",), "reason": "unclear"}, ["test pypi issue"]),
-        ({"topics": ("compromised", "testpypi")},
-         ["lost 2fa", "security issue", "test pypi issue"]),
+        (
+            {"topics": ("compromised", "testpypi")},
+            ["lost 2fa", "security issue", "test pypi issue"],
+        ),
         ({"topics": ("unverified_email",), "reason": "unclear"}, ["unverified email"]),
         ({"topics": ("new_device",)}, ["lost 2fa", "confirmation email not received"]),
         # Unticked Code of Conduct is missing information even when codes are mentioned.
-        ({"mentions_having_recovery_codes": True, "unchecked_required": ("Code of Conduct",)},
-         ["needs more info", "lost 2fa", "has recovery codes"]),
+        (
+            {"mentions_having_recovery_codes": True, "unchecked_required": ("Code of Conduct",)},
+            ["needs more info", "lost 2fa", "has recovery codes"],
+        ),
     ],
 )
 def test_situation_labels(changes, labels):
@@ -322,8 +381,16 @@ def test_situation_labels(changes, labels):
     ],
 )
 def test_free_text_labels(reason, email, labels):
-    f = facts(form=None, generation=None, username=None, free_text=True, reason=reason,
-              contains_email_address=email, username_exists=None, project_count=None)
+    f = facts(
+        form=None,
+        generation=None,
+        username=None,
+        free_text=True,
+        reason=reason,
+        contains_email_address=email,
+        username_exists=None,
+        project_count=None,
+    )
     assert list(decide(f, CFG).add_labels) == labels
 
 
@@ -343,8 +410,9 @@ def test_an_unknown_lookup_without_detail_says_unknown() -> None:
 
 
 def test_inspect_report_has_every_key() -> None:
-    f = facts(empty_required=("Reason for request",), recovery_codes_fail=True,
-              topics=("new_device",))
+    f = facts(
+        empty_required=("Reason for request",), recovery_codes_fail=True, topics=("new_device",)
+    )
     plan = decide(f, CFG)
     assert inspect_report(f, plan) == {
         "form": "account-recovery",
@@ -374,11 +442,23 @@ def test_inspect_report_has_every_key() -> None:
 def test_facts_of_a_free_text_request_with_codes_and_topics() -> None:
     body = "My account was hacked. I still have my recovery codes."
     assert gather_facts(body, title="TestPyPI account recovery") == Facts(
-        form=None, generation=None, username=None, username_problem=None,
-        username_exists=None, canonical_username=None, project_count=None,
-        unchecked_required=(), missing_sections=(), empty_required=(), reason="unclear",
-        mentions_having_recovery_codes=True, contains_email_address=False, body_empty=False,
-        has_form_label=False, recovery_codes_fail=False, topics=("compromised", "testpypi"),
+        form=None,
+        generation=None,
+        username=None,
+        username_problem=None,
+        username_exists=None,
+        canonical_username=None,
+        project_count=None,
+        unchecked_required=(),
+        missing_sections=(),
+        empty_required=(),
+        reason="unclear",
+        mentions_having_recovery_codes=True,
+        contains_email_address=False,
+        body_empty=False,
+        has_form_label=False,
+        recovery_codes_fail=False,
+        topics=("compromised", "testpypi"),
         free_text=True,
     )
     # The default form label is "account-recovery".
@@ -392,9 +472,19 @@ def test_facts_of_another_form_say_nothing_about_recovery() -> None:
         "my recovery codes"
     )
     assert gather_facts(pep, labels=["account-recovery"]) == Facts(
-        form="pep541", generation="current", username=None, username_problem=None,
-        username_exists=None, canonical_username=None, project_count=None,
-        unchecked_required=(), missing_sections=(), empty_required=(), reason="unclear",
-        mentions_having_recovery_codes=False, contains_email_address=False, body_empty=False,
+        form="pep541",
+        generation="current",
+        username=None,
+        username_problem=None,
+        username_exists=None,
+        canonical_username=None,
+        project_count=None,
+        unchecked_required=(),
+        missing_sections=(),
+        empty_required=(),
+        reason="unclear",
+        mentions_having_recovery_codes=False,
+        contains_email_address=False,
+        body_empty=False,
         has_form_label=True,
     )

@@ -38,11 +38,19 @@ def _curl_request(line: str) -> tuple[str, dict[str, str], bytes]:
 
 
 async def test_sandbox_runs_until_sigterm_and_answers_the_printed_curl_line() -> None:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GITHUB_", "RECOVERY_", "PYPI_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RECOVERY_", "PYPI_"))
+    }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "recovery_bot", "sandbox", "--port", "0",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        sys.executable,
+        "-m",
+        "recovery_bot",
+        "sandbox",
+        "--port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
         cwd=str(Path(__file__).parent),  # no app.yaml here: built-in defaults
     )
     assert proc.stdout is not None
@@ -82,8 +90,12 @@ async def test_sandbox_runs_until_sigterm_and_answers_the_printed_curl_line() ->
             issue_url = check[4].removesuffix("/comments")
             async with http.get(issue_url, headers=auth) as resp:
                 labels = [lbl["name"] for lbl in (await resp.json())["labels"]]
-            assert labels == ["account-recovery", "needs more info", "username not found",
-                              "lost 2fa"]
+            assert labels == [
+                "account-recovery",
+                "needs more info",
+                "username not found",
+                "lost 2fa",
+            ]
             # The same delivery again: the journal knows it.
             async with http.post(url, data=body, headers=headers) as resp:
                 assert (await resp.json())["status"] == "duplicate_done"

@@ -22,8 +22,15 @@ BOT = "recovery-bot[bot]"
 TAG = marker_for("recovery-bot")
 
 
-def new_issue(server, body: str, *, user: str = "reporter", assoc: str = "NONE",
-              labels=("account-recovery",), title: str = "Account recovery request") -> int:
+def new_issue(
+    server,
+    body: str,
+    *,
+    user: str = "reporter",
+    assoc: str = "NONE",
+    labels=("account-recovery",),
+    title: str = "Account recovery request",
+) -> int:
     server.github.add_user(user)
     issue = server.github.add_issue(
         REPO, title=title, body=body, user=user, author_association=assoc, labels=labels
@@ -57,15 +64,19 @@ async def test_new_issue_gets_labels_and_exactly_one_comment(bot_server):
     s.github.reset_calls()
     await open_issue(s, n)
     assert s.github.labels(REPO, n) == [
-        "account-recovery", "needs more info", "lost email", "email address posted"
+        "account-recovery",
+        "needs more info",
+        "lost email",
+        "email address posted",
     ]
     mine = bot_comments(s, n)
     assert len(mine) == 1
     assert mine[0]["body"].startswith(TAG + "\nThanks for your account recovery request.")
     body = t4("bob@example.com", "Lost access to email address")
     assert mine[0]["body"] == f"{TAG}\n" + triage_text(body)
-    assert "**If you don't know your username.** The username field holds an e-mail" in (
-        mine[0]["body"]
+    assert (
+        "**If you don't know your username.** The username field holds an e-mail"
+        in (mine[0]["body"])
     )
     assert "bob@example.com" not in mine[0]["body"]
     # A new issue costs two writes and no GitHub read (the payload says it has no comments).
@@ -74,9 +85,7 @@ async def test_new_issue_gets_labels_and_exactly_one_comment(bot_server):
         ("POST", f"/repos/{REPO}/issues/{n}/comments"),
     ]
     reads = [c for c in s.github.calls if c.method == "GET"]
-    assert [c.decoded_path for c in reads] == [
-        f"/repos/{REPO}/collaborators/reporter/permission"
-    ]
+    assert [c.decoded_path for c in reads] == [f"/repos/{REPO}/collaborators/reporter/permission"]
 
 
 async def test_complete_request_gets_reason_label_and_its_next_step(bot_server):
@@ -111,11 +120,13 @@ async def test_edit_that_fixes_the_username_edits_the_same_comment(bot_server):
     fixed = t4("`alice`", "Lost access to email address")
     assert after[0]["body"] == f"{TAG}\n" + triage_text(fixed)
     assert s.github.labels(REPO, n) == ["account-recovery", "lost email"]
-    assert sorted(writes(s)) == sorted([
-        ("DELETE", f"/repos/{REPO}/issues/{n}/labels/email address posted"),
-        ("DELETE", f"/repos/{REPO}/issues/{n}/labels/needs more info"),
-        ("PATCH", f"/repos/{REPO}/issues/comments/{first[0]['id']}"),
-    ])
+    assert sorted(writes(s)) == sorted(
+        [
+            ("DELETE", f"/repos/{REPO}/issues/{n}/labels/email address posted"),
+            ("DELETE", f"/repos/{REPO}/issues/{n}/labels/needs more info"),
+            ("PATCH", f"/repos/{REPO}/issues/comments/{first[0]['id']}"),
+        ]
+    )
 
 
 async def test_labels_set_by_people_are_never_removed(bot_server):
@@ -146,9 +157,7 @@ async def test_racing_deliveries_for_one_issue_make_one_comment(bot_server):
     n = new_issue(s, t4("bob@example.com"))
     opened = s.github.webhook_payload("issues", "opened", REPO, n)
     body = s.github.issue(REPO, n)["body"]
-    edited = s.github.webhook_payload(
-        "issues", "edited", REPO, n, changes={"title": {"from": "x"}}
-    )
+    edited = s.github.webhook_payload("issues", "edited", REPO, n, changes={"title": {"from": "x"}})
     s.github.delay("POST", f"/repos/{REPO}/issues/{n}/comments", 0.2)
     await s.post("issues", opened)
     await s.post("issues", edited)
@@ -171,8 +180,16 @@ async def test_racing_deliveries_for_one_issue_make_one_comment(bot_server):
         ({}, b"[1, 2, 3]", True, 400),
         ({"Content-Type": "application/x-www-form-urlencoded"}, b"x=1", True, 400),
     ],
-    ids=["bad-signature", "no-signature", "sha1-only", "malformed-json", "no-event",
-         "no-delivery-id", "not-an-object", "form-without-payload"],
+    ids=[
+        "bad-signature",
+        "no-signature",
+        "sha1-only",
+        "malformed-json",
+        "no-event",
+        "no-delivery-id",
+        "not-an-object",
+        "form-without-payload",
+    ],
 )
 async def test_bad_deliveries_get_the_right_status_and_no_effect(
     bot_server, headers, raw, sign, expected
@@ -226,7 +243,8 @@ async def test_non_recovery_form_and_maintainer_issue_are_left_alone(bot_server)
         s,
         "### Project to be claimed\n\n`foo`: https://pypi.org/project/foo\n\n"
         "### Your PyPI username\n\n`bob@example.com`\n\n### Reasons for the request\n\nx",
-        labels=("PEP 541",), title="PEP 541 Request: foo",
+        labels=("PEP 541",),
+        title="PEP 541 Request: foo",
     )
     mine = new_issue(s, "Away at PyCon", user="maintainer1", assoc="MEMBER", labels=())
     private_member = new_issue(s, t4("bob@example.com"), user="admin1", assoc="NONE")
@@ -256,7 +274,10 @@ async def test_github_502_for_a_while_then_effects_applied_once(bot_server):
     await open_issue(s, n)
     assert len(bot_comments(s, n)) == 1
     assert s.github.labels(REPO, n) == [
-        "account-recovery", "needs more info", "lost 2fa", "email address posted"
+        "account-recovery",
+        "needs more info",
+        "lost 2fa",
+        "email address posted",
     ]
     assert journal(s) == {"done": 1}
     # Labels went on in the first attempt; each retry found them there and only retried
@@ -295,7 +316,10 @@ async def test_pypi_down_means_no_not_found_label_and_a_later_retry_fixes_it(bot
             break
         await asyncio.sleep(0.02)
     assert s.github.labels(REPO, n) == [
-        "account-recovery", "lost 2fa", "needs more info", "username not found"
+        "account-recovery",
+        "lost 2fa",
+        "needs more info",
+        "username not found",
     ]
     assert "there is no account `nosuchuser` on pypi.org" in bot_comments(s, n)[0]["body"]
 
@@ -335,12 +359,19 @@ async def test_late_redelivery_of_opened_does_not_comment_twice(bot_server):
     s = bot_server
     s.github.add_user("reporter")
     filed = datetime.now(UTC) - timedelta(hours=3)
-    n = s.github.add_issue(REPO, title="Account recovery request", body=t4("bob@example.com"),
-                           user="reporter", labels=["account-recovery"], created_at=filed)["number"]
+    n = s.github.add_issue(
+        REPO,
+        title="Account recovery request",
+        body=t4("bob@example.com"),
+        user="reporter",
+        labels=["account-recovery"],
+        created_at=filed,
+    )["number"]
     payload = s.github.webhook_payload("issues", "opened", REPO, n)
     assert payload["issue"]["comments"] == 0
-    s.github.add_comment(REPO, n, body=f"{TAG}\nThanks (posted by the sweep)", user=BOT,
-                         user_type="Bot")
+    s.github.add_comment(
+        REPO, n, body=f"{TAG}\nThanks (posted by the sweep)", user=BOT, user_type="Bot"
+    )
     await s.post("issues", payload)
     await s.settle()
     assert len(bot_comments(s, n)) == 1
@@ -357,25 +388,33 @@ async def test_form_encoded_delivery_is_triaged_like_a_json_one(bot_server):
     payload = s.github.webhook_payload("issues", "opened", REPO, n)
     form = urlencode({"payload": json.dumps(payload)}).encode()
     status, answer = await s.post(
-        "issues", None, raw=form,
+        "issues",
+        None,
+        raw=form,
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert (status, answer) == (202, {"status": "queued"})
     await s.settle()
     assert journal(s) == {"done": 1}
     assert s.github.labels(REPO, n) == [
-        "account-recovery", "needs more info", "lost email", "email address posted"
+        "account-recovery",
+        "needs more info",
+        "lost email",
+        "email address posted",
     ]
     assert len(bot_comments(s, n)) == 1
 
 
-@pytest.mark.parametrize("text", [
-    b'{"action": "opened", "issue": {"number": 7}}',
-    b'{"a": NaN, "b": Infinity}',       # orjson refuses; json accepts
-    b'\xef\xbb\xbf{"a": 1}',            # byte-order mark: the same
-    b'{"a": "\\ud800"}',                # lone surrogate: the same
-    '{"a": "\u00e9\u6f22"}'.encode(),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"action": "opened", "issue": {"number": 7}}',
+        b'{"a": NaN, "b": Infinity}',  # orjson refuses; json accepts
+        b'\xef\xbb\xbf{"a": 1}',  # byte-order mark: the same
+        b'{"a": "\\ud800"}',  # lone surrogate: the same
+        '{"a": "\u00e9\u6f22"}'.encode(),
+    ],
+)
 def test_loads_accepts_exactly_what_json_accepts(text):
     from recovery_bot.platform.server import loads
 
@@ -444,9 +483,7 @@ async def test_journal_failure_answers_503_and_records_nothing(bot_server, monke
     monkeypatch.setattr(s.bot.journal, "record_many", broken)
     payload = s.github.webhook_payload("issues", "opened", REPO, n)
     status, answer = await s.post("issues", payload)
-    assert (status, answer) == (
-        503, {"error": "could not record the delivery; please redeliver"}
-    )
+    assert (status, answer) == (503, {"error": "could not record the delivery; please redeliver"})
     monkeypatch.undo()
     assert journal(s) == {}
     assert s.github.writes() == []

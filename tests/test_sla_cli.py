@@ -30,8 +30,13 @@ from recovery_bot.sla.sweep import run_sweep
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 REPO = "pypi/support"
-CREDENTIAL_VARS = ("GITHUB_TOKEN", "GITHUB_APP_ID", "GITHUB_PRIVATE_KEY",
-                   "GITHUB_PRIVATE_KEY_PATH", "GITHUB_WEBHOOK_SECRET")
+CREDENTIAL_VARS = (
+    "GITHUB_TOKEN",
+    "GITHUB_APP_ID",
+    "GITHUB_PRIVATE_KEY",
+    "GITHUB_PRIVATE_KEY_PATH",
+    "GITHUB_WEBHOOK_SECRET",
+)
 
 
 @pytest.fixture
@@ -64,9 +69,7 @@ def test_commands_without_credentials_fail_with_one_line(
     assert "GITHUB_TOKEN" in err and "Traceback" not in err
 
 
-def test_bad_repo_is_a_usage_error(
-    config_file: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_bad_repo_is_a_usage_error(config_file: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["sla", "--sandbox", "--config", config_file, "--repo", "nope"]) == 2
     assert "owner/name" in capsys.readouterr().err
 
@@ -76,8 +79,7 @@ async def test_sla_table_and_rows_from_github_at_a_fixed_time(
 ) -> None:
     seed_demo(fake_github, REPO, NOW)
     config = parse_config({"repositories": [REPO]}, "t.yaml")
-    settings = Settings(github_api_url=fake_github.url, pypi_url=fake_pypi.url,
-                        auth=TokenAuth("t"))
+    settings = Settings(github_api_url=fake_github.url, pypi_url=fake_pypi.url, auth=TokenAuth("t"))
     async with open_bot(config, settings) as bot:
         rows = sla_rows(await read_clocks(bot, REPO, NOW), NOW, REPO)
     got = [(r["number"], r["whose_move"], r["state"], r["due"], r["due_in"]) for r in rows]
@@ -95,8 +97,17 @@ async def test_sla_table_and_rows_from_github_at_a_fixed_time(
     render_table(rows, out)
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["#", "age", "whose", "move", "due", "(UTC)", "state", "form"]
-    assert lines[1].split() == ["3", "12.0d", "maintainers", "2026-08-27", "12:00", "(5d",
-                                "ago)", "overdue", "account-recovery"]
+    assert lines[1].split() == [
+        "3",
+        "12.0d",
+        "maintainers",
+        "2026-08-27",
+        "12:00",
+        "(5d",
+        "ago)",
+        "overdue",
+        "account-recovery",
+    ]
     assert len(lines) == 7
 
 
@@ -114,8 +125,7 @@ async def test_a_cli_bot_sweeps_without_a_server(
     fake_github.now = lambda: NOW
     seed_demo(fake_github, REPO, NOW)
     config = parse_config({"repositories": [REPO]}, "t.yaml")
-    settings = Settings(github_api_url=fake_github.url, pypi_url=fake_pypi.url,
-                        auth=TokenAuth("t"))
+    settings = Settings(github_api_url=fake_github.url, pypi_url=fake_pypi.url, auth=TokenAuth("t"))
     async with open_bot(config, settings, budget=WriteBudget(1000, 1000)) as bot:
         report = await run_sweep(bot, now=NOW, dry_run=False)
         assert report.writes > 0 and not report.errors
@@ -129,7 +139,12 @@ def test_sla_json_in_the_sandbox(config_file: str, capsys: pytest.CaptureFixture
     assert cli.main(["sla", "--sandbox", "--json", "--config", config_file]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["state"] for r in rows] == [
-        "overdue", "overdue", "due_soon", "reminder_due", "ok", "waiting_on_reporter"
+        "overdue",
+        "overdue",
+        "due_soon",
+        "reminder_due",
+        "ok",
+        "waiting_on_reporter",
     ]
     assert {"number", "age_days", "whose_move", "due", "state"} <= set(rows[0])
 
@@ -140,8 +155,7 @@ def test_sweep_dry_run_in_the_sandbox_prints_would_be_writes(
     assert cli.main(["sweep", "--sandbox", "--dry-run", "--config", config_file]) == 0
     cap = capsys.readouterr()
     lines = cap.out.splitlines()
-    assert lines and all(line.startswith("pypi/support#") and ": would " in line
-                         for line in lines)
+    assert lines and all(line.startswith("pypi/support#") and ": would " in line for line in lines)
     assert "pypi/support#3 sla: would add labels ['sla: overdue']" in lines
     assert "pypi/support#5 sla: would post reply" in lines
     assert "sla sweep (dry run)" in cap.err
@@ -152,5 +166,3 @@ def test_parser_knows_the_commands() -> None:
     assert args.dry_run and args.repo == ["a/b"]
     args = cli.build_parser().parse_args(["sla", "--json"])
     assert args.json and args.repo is None
-
-

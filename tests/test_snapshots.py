@@ -53,21 +53,44 @@ async def test_one_issue_mapped_with_rest_logins_maintainers_and_bots(
     fake_github: FakeGitHub, gh: GitHubClient
 ) -> None:
     fake = fake_github
-    fake.add_issue(REPO, title="Account recovery", body=BODY, labels=["account-recovery"],
-                   user="reporter1", created_at=NOW - 5 * DAY)
-    fake.add_comment(REPO, 1, body="<!-- recovery-bot:triage -->\nhi", user=BOT,
-                     user_type="Bot", created_at=NOW - 5 * DAY)
-    fake.add_comment(REPO, 1, body="mail sent", user="maintainer1",
-                     author_association="COLLABORATOR", created_at=NOW - 4 * DAY)
+    fake.add_issue(
+        REPO,
+        title="Account recovery",
+        body=BODY,
+        labels=["account-recovery"],
+        user="reporter1",
+        created_at=NOW - 5 * DAY,
+    )
+    fake.add_comment(
+        REPO,
+        1,
+        body="<!-- recovery-bot:triage -->\nhi",
+        user=BOT,
+        user_type="Bot",
+        created_at=NOW - 5 * DAY,
+    )
+    fake.add_comment(
+        REPO,
+        1,
+        body="mail sent",
+        user="maintainer1",
+        author_association="COLLABORATOR",
+        created_at=NOW - 4 * DAY,
+    )
     fake.add_comment(REPO, 1, body="on it", user="helper1", created_at=NOW - 3 * DAY)
-    fake.add_comment(REPO, 1, body="beep", user="other-app[bot]", user_type="Bot",
-                     created_at=NOW - 2 * DAY)
+    fake.add_comment(
+        REPO, 1, body="beep", user="other-app[bot]", user_type="Bot", created_at=NOW - 2 * DAY
+    )
     fake.add_comment(REPO, 1, body="thanks", user="reporter1", created_at=NOW - DAY)
     fake.add_event(REPO, 1, "labeled", actor=BOT, label="sla: overdue", created_at=NOW - DAY)
 
     (s,) = await fetch_snapshots(gh, REPO, maintainers=["helper1"], **COMMON)
     assert (s.number, s.title, s.author, s.state, s.form) == (
-        1, "Account recovery", "reporter1", "open", "account-recovery"
+        1,
+        "Account recovery",
+        "reporter1",
+        "open",
+        "account-recovery",
     )
     assert s.created_at == NOW - 5 * DAY
     assert s.labels == ("account-recovery", "sla: overdue")
@@ -99,12 +122,26 @@ async def test_closed_issue_and_authors_that_are_maintainers_or_bots(
     fake_github: FakeGitHub, gh: GitHubClient
 ) -> None:
     fake = fake_github
-    fake.add_issue(REPO, title="a", body=BODY, user="maintainer1",
-                   author_association="COLLABORATOR", created_at=NOW - 3 * DAY)
-    fake.add_issue(REPO, title="b", body="", user="dependabot[bot]", user_type="Bot",
-                   created_at=NOW - 2 * DAY)
-    fake.add_issue(REPO, title="c", body=BODY, state="closed", state_reason="not_planned",
-                   created_at=NOW - 10 * DAY, closed_at=NOW - DAY)
+    fake.add_issue(
+        REPO,
+        title="a",
+        body=BODY,
+        user="maintainer1",
+        author_association="COLLABORATOR",
+        created_at=NOW - 3 * DAY,
+    )
+    fake.add_issue(
+        REPO, title="b", body="", user="dependabot[bot]", user_type="Bot", created_at=NOW - 2 * DAY
+    )
+    fake.add_issue(
+        REPO,
+        title="c",
+        body=BODY,
+        state="closed",
+        state_reason="not_planned",
+        created_at=NOW - 10 * DAY,
+        closed_at=NOW - DAY,
+    )
     opened = await fetch_snapshots(gh, REPO, **COMMON)
     assert [(s.number, s.author_is_maintainer, s.author_is_bot, s.form) for s in opened] == [
         (1, True, False, "account-recovery"),
@@ -112,7 +149,9 @@ async def test_closed_issue_and_authors_that_are_maintainers_or_bots(
     ]
     (closed,) = await fetch_snapshots(gh, REPO, states=("CLOSED",), **COMMON)
     assert (closed.state, closed.state_reason, closed.closed_at) == (
-        "closed", "not_planned", NOW - DAY
+        "closed",
+        "not_planned",
+        NOW - DAY,
     )
 
 
@@ -121,8 +160,15 @@ async def test_issue_closed_as_duplicate_reads_duplicate(
 ) -> None:
     # Issue.stateReason says DUPLICATE only when asked with enableDuplicate: true;
     # otherwise the digest counts duplicates as "not planned" (issue #11 item 11).
-    fake_github.add_issue(REPO, title="d", body=BODY, state="closed", state_reason="duplicate",
-                          created_at=NOW - 10 * DAY, closed_at=NOW - DAY)
+    fake_github.add_issue(
+        REPO,
+        title="d",
+        body=BODY,
+        state="closed",
+        state_reason="duplicate",
+        created_at=NOW - 10 * DAY,
+        closed_at=NOW - DAY,
+    )
     (closed,) = await fetch_snapshots(gh, REPO, states=("CLOSED",), **COMMON)
     assert (closed.state, closed.state_reason) == ("closed", "duplicate")
     assert "stateReason(enableDuplicate: true)" in graphql_calls(fake_github)[0]["query"]
@@ -133,8 +179,12 @@ async def test_one_read_per_100_issues_oldest_first_and_since(
 ) -> None:
     fake = fake_github
     for i in range(250):  # filed newest first, so ASC order is not insertion order
-        fake.add_issue(REPO, title=f"t{i}", body=BODY, created_at=NOW - (300 - i) * DAY
-                       if i % 2 else NOW - (i + 1) * timedelta(hours=1))
+        fake.add_issue(
+            REPO,
+            title=f"t{i}",
+            body=BODY,
+            created_at=NOW - (300 - i) * DAY if i % 2 else NOW - (i + 1) * timedelta(hours=1),
+        )
     fake.reset_calls()
     res = await fetch_issues(gh, REPO, **COMMON)
     assert res.reads == 3 and len(graphql_calls(fake)) == 3
@@ -155,8 +205,13 @@ async def test_long_histories_keep_the_latest_100_and_are_reported(
     fake = fake_github
     fake.add_issue(REPO, title="busy", body=BODY, created_at=NOW - 30 * DAY)
     for i in range(105):
-        fake.add_comment(REPO, 1, body=f"c{i}", user="someone",
-                         created_at=NOW - 30 * DAY + i * timedelta(hours=1))
+        fake.add_comment(
+            REPO,
+            1,
+            body=f"c{i}",
+            user="someone",
+            created_at=NOW - 30 * DAY + i * timedelta(hours=1),
+        )
     for i in range(51):
         at = NOW - 20 * DAY + i * timedelta(hours=1)
         fake.add_event(REPO, 1, "labeled", actor="maintainer1", label="x", created_at=at)
@@ -191,15 +246,26 @@ async def test_snooze_comes_from_the_bots_marker_and_ends_at_an_early_unlabel(
     until = NOW + 5 * DAY
     for _ in range(3):
         fake.add_issue(REPO, title="s", body=BODY, created_at=NOW - 10 * DAY)
-    fake.add_comment(REPO, 1, body=f"Snoozed.\n{snooze_marker(until)}", user=BOT,
-                     user_type="Bot", created_at=NOW - 2 * DAY)
-    fake.add_comment(REPO, 2, body=f"Snoozed.\n{snooze_marker(until)}", user=BOT,
-                     user_type="Bot", created_at=NOW - 2 * DAY)
+    fake.add_comment(
+        REPO,
+        1,
+        body=f"Snoozed.\n{snooze_marker(until)}",
+        user=BOT,
+        user_type="Bot",
+        created_at=NOW - 2 * DAY,
+    )
+    fake.add_comment(
+        REPO,
+        2,
+        body=f"Snoozed.\n{snooze_marker(until)}",
+        user=BOT,
+        user_type="Bot",
+        created_at=NOW - 2 * DAY,
+    )
     fake.add_event(REPO, 2, "labeled", actor=BOT, label="sla: snoozed", created_at=NOW - 2 * DAY)
     fake.add_event(REPO, 2, "unlabeled", actor=BOT, label="sla: snoozed", created_at=NOW - DAY)
     # A reporter pasting the marker snoozes nothing.
-    fake.add_comment(REPO, 3, body=snooze_marker(until), user="reporter",
-                     created_at=NOW - DAY)
+    fake.add_comment(REPO, 3, body=snooze_marker(until), user="reporter", created_at=NOW - DAY)
     got = {s.number: s.snoozed_until for s in await fetch_snapshots(gh, REPO, **COMMON)}
     assert got == {1: until, 2: NOW - DAY, 3: None}
 
@@ -218,9 +284,7 @@ def test_snoozed_until_takes_the_latest_marker_and_ignores_unrelated_labels() ->
 
 
 def test_maintainer_check_accepts_what_callers_hold() -> None:
-    config = parse_config(
-        {"repositories": [REPO], "maintainers": {"users": ["Helper1"]}}, "t.yaml"
-    )
+    config = parse_config({"repositories": [REPO], "maintainers": {"users": ["Helper1"]}}, "t.yaml")
     for holder in (Maintainers(config), MaintainersConfig(users=("helper1",)), ["HELPER1"]):
         check = maintainer_check(holder)
         assert check("helper1", "NONE") and check("x", "MEMBER") and check("x", "owner")

@@ -39,8 +39,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def serve(tmp: Path, github_url: str, db: str, port: int,
-                inject: str | None = None) -> tuple[int, list[str]]:
+async def serve(
+    tmp: Path, github_url: str, db: str, port: int, inject: str | None = None
+) -> tuple[int, list[str]]:
     config = tmp / "app.yaml"
     # The digest is due at once (a catch-up): started too early, it would call GitHub.
     config.write_text("repositories: [pypi/support]\ndigest: {enabled: true}\n")
@@ -55,8 +56,12 @@ async def serve(tmp: Path, github_url: str, db: str, port: int,
     args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--config", str(config)]
     prefix = ["-c", INJECT, inject] if inject else ["-m", "recovery_bot"]
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, *prefix, *args, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        *prefix,
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert out == b""
@@ -70,7 +75,8 @@ async def test_port_in_use_is_one_line_and_nothing_started(fake_github, tmp_path
         port = taken.getsockname()[1]
         code, lines = await serve(tmp_path, fake_github.url, str(tmp_path / "j.db"), port)
     assert (code, lines) == (
-        2, [f"recovery-bot serve: cannot listen on 127.0.0.1:{port}: Address already in use"]
+        2,
+        [f"recovery-bot serve: cannot listen on 127.0.0.1:{port}: Address already in use"],
     )
     assert fake_github.calls == []
 
@@ -111,9 +117,7 @@ async def test_unusable_journal_is_one_line_naming_the_path(
     elif case == "truncated":
         _truncated_journal(db)
     code, lines = await serve(tmp_path, fake_github.url, str(db), free_port(), inject)
-    assert (code, lines) == (
-        2, [f"recovery-bot serve: journal {db}: " + what.format(dir=tmp_path)]
-    )
+    assert (code, lines) == (2, [f"recovery-bot serve: journal {db}: " + what.format(dir=tmp_path)])
     assert fake_github.calls == []
 
 
@@ -137,8 +141,11 @@ def test_open_journal_says_what_is_wrong_in_one_line(tmp_path, monkeypatch, case
     elif case == "a-directory":
         db.mkdir()
     else:
-        disk = FullDisk("attempt to write a readonly database" if case == "read-only"
-                        else "database or disk is full")
+        disk = FullDisk(
+            "attempt to write a readonly database"
+            if case == "read-only"
+            else "database or disk is full"
+        )
         disk.full = True
         real = sqlite3.connect
         monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: disk.wrap(real(*a, **k)))

@@ -111,33 +111,76 @@ async def world(
 # --------------------------------------------------------------------------- the backlog
 
 
-def _issue(fake: FakeGitHub, number: int, age: float, body: str, *, labels: tuple[str, ...] = (AR,),
-           user: str | None = None, assoc: str = "NONE", user_type: str = "User") -> None:
-    fake.add_issue(REPO, number=number, title=f"issue {number}", body=body,
-                   user=user or f"reporter{number}", user_type=user_type,
-                   author_association=assoc, labels=labels, created_at=NOW - age * DAY)
+def _issue(
+    fake: FakeGitHub,
+    number: int,
+    age: float,
+    body: str,
+    *,
+    labels: tuple[str, ...] = (AR,),
+    user: str | None = None,
+    assoc: str = "NONE",
+    user_type: str = "User",
+) -> None:
+    fake.add_issue(
+        REPO,
+        number=number,
+        title=f"issue {number}",
+        body=body,
+        user=user or f"reporter{number}",
+        user_type=user_type,
+        author_association=assoc,
+        labels=labels,
+        created_at=NOW - age * DAY,
+    )
 
 
 def _triaged(fake: FakeGitHub, n: int, age: float, text: str = RESOLVED_TEXT) -> None:
-    fake.add_comment(REPO, n, body=f"{TRIAGE}\n{text}", user=BOT, user_type="Bot",
-                     created_at=NOW - age * DAY + timedelta(minutes=1))
+    fake.add_comment(
+        REPO,
+        n,
+        body=f"{TRIAGE}\n{text}",
+        user=BOT,
+        user_type="Bot",
+        created_at=NOW - age * DAY + timedelta(minutes=1),
+    )
 
 
-def recovery(fake: FakeGitHub, n: int, age: float, *, triaged: bool = True,
-             username: str = "alice", text: str = RESOLVED_TEXT, **kw: Any) -> None:
+def recovery(
+    fake: FakeGitHub,
+    n: int,
+    age: float,
+    *,
+    triaged: bool = True,
+    username: str = "alice",
+    text: str = RESOLVED_TEXT,
+    **kw: Any,
+) -> None:
     _issue(fake, n, age, RECOVERY_BODY.format(user=username), **kw)
     if triaged:
         _triaged(fake, n, age, text)
 
 
-def maint(fake: FakeGitHub, n: int, ago: float, body: str = "We sent you an e-mail.",
-          user: str = "maintainer1", assoc: str = "COLLABORATOR") -> None:
-    fake.add_comment(REPO, n, body=body, user=user, author_association=assoc,
-                     created_at=NOW - ago * DAY)
+def maint(
+    fake: FakeGitHub,
+    n: int,
+    ago: float,
+    body: str = "We sent you an e-mail.",
+    user: str = "maintainer1",
+    assoc: str = "COLLABORATOR",
+) -> None:
+    fake.add_comment(
+        REPO, n, body=body, user=user, author_association=assoc, created_at=NOW - ago * DAY
+    )
 
 
-def said(fake: FakeGitHub, n: int, ago: float, body: str = "I replied to the e-mail.",
-         user: str | None = None) -> None:
+def said(
+    fake: FakeGitHub,
+    n: int,
+    ago: float,
+    body: str = "I replied to the e-mail.",
+    user: str | None = None,
+) -> None:
     fake.add_comment(REPO, n, body=body, user=user or f"reporter{n}", created_at=NOW - ago * DAY)
 
 
@@ -145,8 +188,9 @@ def bot_said(fake: FakeGitHub, n: int, ago: float, body: str) -> None:
     fake.add_comment(REPO, n, body=body, user=BOT, user_type="Bot", created_at=NOW - ago * DAY)
 
 
-def label(fake: FakeGitHub, n: int, name: str, ago: float, actor: str = BOT,
-          event: str = "labeled") -> None:
+def label(
+    fake: FakeGitHub, n: int, name: str, ago: float, actor: str = BOT, event: str = "labeled"
+) -> None:
     fake.add_event(REPO, n, event, actor=actor, label=name, created_at=NOW - ago * DAY)
 
 
@@ -189,8 +233,9 @@ def build_backlog(fake: FakeGitHub) -> None:
     recovery(fake, 16, 8)
     label(fake, 16, "sla: due soon", 1.5)  # due soon -> overdue
     recovery(fake, 17, 20, triaged=False, user="maintainer1", assoc="COLLABORATOR")
-    _issue(fake, 18, 20, RECOVERY_BODY.format(user="alice"), user="dependabot[bot]",
-           user_type="Bot")  # opened by a bot: untracked
+    _issue(
+        fake, 18, 20, RECOVERY_BODY.format(user="alice"), user="dependabot[bot]", user_type="Bot"
+    )  # opened by a bot: untracked
     _issue(fake, 19, 35, PEP541_BODY, labels=("PEP 541",))  # overdue (30d)
     _issue(fake, 20, 28, PEP541_BODY, labels=("PEP 541",))  # due soon (warns at 27d)
     _issue(fake, 21, 5, NETWORK_BODY, labels=("network",))  # no SLA for this form
@@ -296,17 +341,22 @@ async def test_one_sweep_makes_labels_match_clocks_and_a_second_writes_nothing(
     # Every SLA label on an issue is the one its clock asks for (#14's is a person's).
     for (_, n), clock in report.clocks.items():
         sla_labels = {x for x in got.get(n, set()) if x.startswith("sla: ")}
-        want = {"due_soon": {"sla: due soon"}, "overdue": {"sla: overdue"},
-                "snoozed": {"sla: snoozed"}}.get(clock.state, set())
+        want = {
+            "due_soon": {"sla: due soon"},
+            "overdue": {"sla: overdue"},
+            "snoozed": {"sla: snoozed"},
+        }.get(clock.state, set())
         if n != 14:
             assert sla_labels == want, (n, clock.state)
 
     # The reminders and the close, with the configured texts.
     url = "https://github.com/pypi/support/issues/{}"
-    reminder5 = DEFAULT_REMINDER_TEXT.format(reporter="reporter5", issue_url=url.format(5),
-                                             days="16")
-    reminder10 = DEFAULT_REMINDER_TEXT.format(reporter="reporter10", issue_url=url.format(10),
-                                              days="15")
+    reminder5 = DEFAULT_REMINDER_TEXT.format(
+        reporter="reporter5", issue_url=url.format(5), days="16"
+    )
+    reminder10 = DEFAULT_REMINDER_TEXT.format(
+        reporter="reporter10", issue_url=url.format(10), days="15"
+    )
     assert bot_comments(fake, 5)[-1] == f"{REMINDER_MARKER}\n{reminder5}"
     assert bot_comments(fake, 10)[-1] == f"{REMINDER_MARKER}\n{reminder10}"
     assert bot_comments(fake, 6)[-1] == f"{CLOSE_MARKER}\n{DEFAULT_CLOSE_TEXT.format(days='25')}"
@@ -393,8 +443,9 @@ async def test_write_cap_is_respected_oldest_first_and_runs_converge(
     cap = 6
     (tmp_path / "capped").mkdir()
     async with aiohttp.ClientSession() as session:
-        capped = make_bot(session, fake.url, fake_pypi.url, tmp_path / "capped",
-                          max_writes_per_sweep=cap)
+        capped = make_bot(
+            session, fake.url, fake_pypi.url, tmp_path / "capped", max_writes_per_sweep=cap
+        )
         fake.reset_calls()
         first = await run_sweep(capped, now=NOW, dry_run=False)
         assert 0 < len(fake.writes()) <= cap and first.writes <= cap
@@ -498,13 +549,21 @@ def test_missed_triage_is_limited_to_recent_issues() -> None:
 
     def issue(age_days: float) -> IssueSnapshot:
         return IssueSnapshot(
-            number=1, title="Account recovery request", author="reporter",
-            created_at=now - timedelta(days=age_days), labels=("account-recovery",),
-            form="account-recovery", body=recovery_body(),
+            number=1,
+            title="Account recovery request",
+            author="reporter",
+            created_at=now - timedelta(days=age_days),
+            labels=("account-recovery",),
+            form="account-recovery",
+            body=recovery_body(),
         )
 
-    kw = {"marker": "recovery-bot", "bot_login": "recovery-bot[bot]",
-          "form_label": "account-recovery", "now": now}
+    kw = {
+        "marker": "recovery-bot",
+        "bot_login": "recovery-bot[bot]",
+        "form_label": "account-recovery",
+        "now": now,
+    }
     week = timedelta(days=7)
     assert needs_triage(issue(6.9), None, within=week, **kw) is True
     assert needs_triage(issue(7.1), None, within=week, **kw) is False

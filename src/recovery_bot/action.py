@@ -107,9 +107,17 @@ async def handle_event(
     number = int(issue["number"])
     now = bot.clock()
     delivery = Delivery(
-        id=delivery_id, event=event, action=action, repo=repo, issue_number=number,
-        payload=b"", status="running", attempts=1 if resumed else 0, received_at=now,
-        next_attempt_at=now, last_error=None,
+        id=delivery_id,
+        event=event,
+        action=action,
+        repo=repo,
+        issue_number=number,
+        payload=b"",
+        status="running",
+        attempts=1 if resumed else 0,
+        received_at=now,
+        next_attempt_at=now,
+        last_error=None,
     )
     installation = (payload.get("installation") or {}).get("id")
     ctx = DeliveryContext(bot, delivery, not resumed, installation, resumed=resumed)
@@ -128,9 +136,18 @@ async def handle_event(
     line = f"{event}.{action} {repo}#{number}: {name}" + (f" ({detail})" if detail else "")
     log.info(
         "delivery=%s event=%s.%s issue=%s outcome=%s why=%s",
-        delivery_id, event, action, number, name, outcome.why if outcome else "",
-        extra={"delivery": delivery_id, "event": f"{event}.{action}", "issue": number,
-               "outcome": name},
+        delivery_id,
+        event,
+        action,
+        number,
+        name,
+        outcome.why if outcome else "",
+        extra={
+            "delivery": delivery_id,
+            "event": f"{event}.{action}",
+            "issue": number,
+            "outcome": name,
+        },
     )
     retry = []
     if name == "pypi_unknown":
@@ -156,7 +173,11 @@ async def run_scheduled(bot: Runtime, now: datetime) -> EventResult:
     if digest is not None and digest.enabled:
         week, _ = scheduled_week(digest, now)
         result = await post_digest(
-            bot, week=week, now=now, dry_run=bot.dry_run, if_missing=True,
+            bot,
+            week=week,
+            now=now,
+            dry_run=bot.dry_run,
+            if_missing=True,
             require_history=True,
         )
         where = f" #{result.number}" if result.number else ""
@@ -184,7 +205,10 @@ def _read_event(env: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
 
 
 async def run_action(
-    config: AppConfig, env: Mapping[str, str], *, dry_run: bool = False,
+    config: AppConfig,
+    env: Mapping[str, str],
+    *,
+    dry_run: bool = False,
     now: datetime | None = None,
 ) -> EventResult:
     """Everything one workflow run does; raises what :func:`exit_code` maps."""
@@ -198,7 +222,10 @@ async def run_action(
         if event in SCHEDULED_EVENTS:
             return await run_scheduled(bot, now or datetime.now(UTC))
         return await handle_event(
-            bot, event, payload, delivery_id=f"actions-run-{run_id}-{attempt}",
+            bot,
+            event,
+            payload,
+            delivery_id=f"actions-run-{run_id}-{attempt}",
             resumed=attempt > 1,
         )
 
@@ -221,8 +248,9 @@ def exit_code(exc: BaseException) -> tuple[int, str] | None:
     return None
 
 
-def cmd_action(args: argparse.Namespace, out: TextIO | None = None,
-               env: Mapping[str, str] | None = None) -> int:
+def cmd_action(
+    args: argparse.Namespace, out: TextIO | None = None, env: Mapping[str, str] | None = None
+) -> int:
     import asyncio
 
     out = out or sys.stdout
@@ -256,9 +284,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument(
-        "--config", default=None,
+        "--config",
+        default=None,
         help="app.yaml (default: $RECOVERY_BOT_CONFIG, else built-in defaults for "
-             "$GITHUB_REPOSITORY with comments by github-actions[bot])",
+        "$GITHUB_REPOSITORY with comments by github-actions[bot])",
     )
     p.add_argument("--dry-run", action="store_true", help="print the writes, make none")
     from recovery_bot.platform.logs import add_log_format

@@ -140,8 +140,13 @@ async def sandbox_stack(
         await site.start()
         bound = runner.addresses[0][1]
         yield SandboxStack(
-            github=fake_gh, pypi=fake_pypi, bot=app[BOT_KEY], url=f"http://{host}:{bound}",
-            secret=secret, token=token, db_path=db_path,
+            github=fake_gh,
+            pypi=fake_pypi,
+            bot=app[BOT_KEY],
+            url=f"http://{host}:{bound}",
+            secret=secret,
+            token=token,
+            db_path=db_path,
         )
     finally:
         await runner.cleanup()
@@ -149,8 +154,9 @@ async def sandbox_stack(
         await fake_pypi.close()
 
 
-def signed_headers(secret: str, body: bytes, event: str = "issues",
-                   delivery: str | None = None) -> dict[str, str]:
+def signed_headers(
+    secret: str, body: bytes, event: str = "issues", delivery: str | None = None
+) -> dict[str, str]:
     """The headers GitHub sends with a delivery of ``body``."""
     return {
         "Content-Type": "application/json",
@@ -178,37 +184,58 @@ BACKLOG_BODY = (
 def seed_backlog(fake: Any, first_sample: datetime, now: datetime) -> None:
     """Older requests on the fake, so the sweep has a queue to measure."""
     for i, days in enumerate(BACKLOG_WAITING_DAYS):
-        fake.add_issue(REPO, title="Account recovery request", body=BACKLOG_BODY.format(n=i),
-                       user=f"waiting{i}", labels=["account-recovery"], number=12000 + i,
-                       created_at=first_sample - timedelta(days=days))
+        fake.add_issue(
+            REPO,
+            title="Account recovery request",
+            body=BACKLOG_BODY.format(n=i),
+            user=f"waiting{i}",
+            labels=["account-recovery"],
+            number=12000 + i,
+            created_at=first_sample - timedelta(days=days),
+        )
     for i, wait in enumerate(BACKLOG_ANSWERED_AFTER):
         filed = now - timedelta(days=20 - i)
-        fake.add_issue(REPO, title="Account recovery request", body=BACKLOG_BODY.format(n=i),
-                       user=f"answered{i}", labels=["account-recovery"], number=12100 + i,
-                       created_at=filed, state="closed", closed_at=filed + timedelta(days=wait),
-                       closed_by="maintainer1")
-        fake.add_comment(REPO, 12100 + i, body="Your 2FA has been reset.", user="maintainer1",
-                         author_association="MEMBER", created_at=filed + timedelta(days=wait))
+        fake.add_issue(
+            REPO,
+            title="Account recovery request",
+            body=BACKLOG_BODY.format(n=i),
+            user=f"answered{i}",
+            labels=["account-recovery"],
+            number=12100 + i,
+            created_at=filed,
+            state="closed",
+            closed_at=filed + timedelta(days=wait),
+            closed_by="maintainer1",
+        )
+        fake.add_comment(
+            REPO,
+            12100 + i,
+            body="Your 2FA has been reset.",
+            user="maintainer1",
+            author_association="MEMBER",
+            created_at=filed + timedelta(days=wait),
+        )
 
 
-async def measure_queue(stack: Any, samples: list[tuple[str, dict[str, Any]]],
-                        out: TextIO) -> None:
+async def measure_queue(stack: Any, samples: list[tuple[str, dict[str, Any]]], out: TextIO) -> None:
     """Seed the backlog and run one real sweep, as a server does at start-up."""
     from recovery_bot.sla.queue_hook import get_state
     from recovery_bot.sla.sweep import run_sweep
 
     now = datetime.now(UTC)
     first_sample = min(
-        datetime.fromisoformat(p["issue"]["created_at"].replace("Z", "+00:00"))
-        for _, p in samples
+        datetime.fromisoformat(p["issue"]["created_at"].replace("Z", "+00:00")) for _, p in samples
     )
     seed_backlog(stack.github, first_sample, now)
     await run_sweep(stack.bot, now=now, dry_run=False)
     state = get_state(stack.bot, REPO, "account-recovery")
     if state is not None:
         wait = state.typical_wait_days
-        print(f"sandbox: swept the backlog: {len(state.waiting)} requests waiting, typical "
-              f"first reply {'unknown' if wait is None else f'{wait:g} days'}", file=out)
+        print(
+            f"sandbox: swept the backlog: {len(state.waiting)} requests waiting, typical "
+            f"first reply {'unknown' if wait is None else f'{wait:g} days'}",
+            file=out,
+        )
 
 
 async def run(
@@ -219,8 +246,11 @@ async def run(
     samples, users = load_samples(folder)
     async with sandbox_stack(config, db_path, users) as stack:
         url = f"{stack.url}/webhook"
-        print(f"sandbox: bot on {url}, GitHub stand-in {stack.github.url}, PyPI stand-in "
-              f"{stack.pypi.url}, journal {db_path}", file=out)
+        print(
+            f"sandbox: bot on {url}, GitHub stand-in {stack.github.url}, PyPI stand-in "
+            f"{stack.pypi.url}, journal {db_path}",
+            file=out,
+        )
         if backlog:
             await measure_queue(stack, samples, out)
         touched: list[int] = []
@@ -232,8 +262,11 @@ async def run(
                 async with http.post(url, data=body, headers=headers) as resp:
                     answer = await resp.json()
                 number = payload["issue"]["number"]
-                print(f"→ {name}: issues.{payload['action']} #{number} → HTTP {resp.status} "
-                      f"{answer.get('status')}", file=out)
+                print(
+                    f"→ {name}: issues.{payload['action']} #{number} → HTTP {resp.status} "
+                    f"{answer.get('status')}",
+                    file=out,
+                )
                 # One at a time, so an edit is judged after the issue it edits.
                 await stack.bot.wait_idle()
                 if number not in touched:

@@ -21,16 +21,16 @@ from recovery_bot.intake.answers import SITUATIONS
 from recovery_bot.intake.decision import decide, gather_facts, situation_of, with_lookup
 
 _BOXES = {
-    "Recovery Codes": "I never generated or have lost access to the recovery codes for my "
-    "account",
+    "Recovery Codes": "I never generated or have lost access to the recovery codes for my account",
     "Code of Conduct": "I agree to follow the PSF Code of Conduct",
     "Acknowledgement": "I understand that it may take a significant amount of time to "
     "process my account recovery request.",
 }
 
 
-def form_body(username: str, reason: str, *, unticked: tuple[str, ...] = (),
-              without: tuple[str, ...] = ()) -> str:
+def form_body(
+    username: str, reason: str, *, unticked: tuple[str, ...] = (), without: tuple[str, ...] = ()
+) -> str:
     """Today's account-recovery form as GitHub renders it."""
     parts = [f"### PyPI Username\n\n{username}", f"### Reason for request\n\n{reason}"]
     for heading, option in _BOXES.items():
@@ -58,77 +58,154 @@ class Example:
 
 
 EXAMPLES: tuple[Example, ...] = (
-    Example("Lost the 2FA device, nothing else to fix",
-            form_body("`alice`", "Lost 2FA authentication app"), "#1027, #4010, #11575"),
-    Example("Lost the 2FA device; the account has no projects",
-            form_body("`alice`", "I lost my phone with the authenticator app."),
-            "#4434, #6218 (no repository to check: seven-day wait)",
-            user=PyPIUser("found", "alice", canonical="alice", project_count=0)),
-    Example("Lost the 2FA device; the codes are rejected",
-            form_body("`alice`", "Lost my 2FA app. I have recovery codes but PyPI says they "
-                      "are invalid."), "#9757, #1492"),
-    Example("Lost the 2FA device, still has recovery codes",
-            form_body("`alice`", "Lost my phone, but I still have my recovery codes.",
-                      unticked=("Recovery Codes",)), "#3046, #3059, #3748"),
-    Example("Lost the e-mail address",
-            form_body("`alice`", "The e-mail domain I signed up with has expired."),
-            "#3162, #6961, #11201"),
-    Example("Lost the e-mail address, still has recovery codes",
-            form_body("`alice`", "I no longer have access to my email address. I do have "
-                      "my recovery codes."), "#4942, #11201, #11674"),
-    Example("Lost both the e-mail address and the 2FA device",
-            form_body("`alice`", "Lost 2FA and access to the e-mail address."),
-            "#9759, #5421"),
-    Example("Doesn't know the username: an address in the field",
-            form_body("alice@example.com", "Lost 2FA authentication app"),
-            "#945, #3302, #8985", user=None),
-    Example("Doesn't know the username: a non-answer, and the mailbox is gone",
-            form_body("I don't remember", "I lost access to my old university e-mail."),
-            "#9792, #12270", user=None),
-    Example("Username not on pypi.org", form_body("`alicee`", "Lost 2FA authentication app"),
-            "#4657, #6629", user=PyPIUser("not_found", "alicee")),
-    Example("A project link instead of the username",
-            form_body("https://pypi.org/project/alice-tools/", "Lost 2FA authentication app"),
-            "FIELD-NOTES §4 U06", user=None),
-    Example("Several usernames", form_body("`alice`, `alice-work`", "Lost my 2FA device."),
-            "#11075, #12288", user=None),
-    Example("New-device confirmation mail never arrives",
-            form_body("`alice`", "PyPI asks me to confirm a new device by e-mail, but the "
-                      "e-mail never arrives."), "#8296, #11793, #11582"),
-    Example("Unverified address",
-            form_body("`alice`", "My email address was never verified, so the password "
-                      "reset doesn't work."), "#8799, #9605, #6341"),
-    Example("TestPyPI account",
-            form_body("`alice`", "I lost my 2FA device for my test.pypi.org account."),
-            "#7549, #8318, #1656"),
-    Example("Deletion request",
-            form_body("`alice`", "I lost my 2FA device and would like the account deleted."),
-            "#5867, #8105, #8941"),
-    Example("Compromised account",
-            form_body("`alice`", "My account was hacked: someone changed my e-mail address "
-                      "and 2FA."), "#3823, #5281, #11627"),
-    Example("Re-filing after a closed request",
-            form_body("`alice`", "Lost 2FA app. My previous request #1234 was closed, so I "
-                      "am opening a new one."), "#11119, #11745"),
-    Example("Not written in English",
-            form_body("`alice`", "我丢失了双重验证设备，也没有恢复码。"), "#8943, #12240"),
-    Example("Reason empty and a box unticked",
-            form_body("`alice`", "_No response_", unticked=("Code of Conduct",)),
-            "#343, #5582"),
-    Example("A section deleted from the form",
-            form_body("`alice`", "Lost 2FA authentication app", without=("Acknowledgement",)),
-            "FIELD-NOTES §1"),
-    Example("An e-mail address posted in the reason",
-            form_body("`alice`", "My old address alice@example.com no longer works."),
-            "#5823, #4984"),
-    Example("Free text instead of the form",
-            "Hi, I lost my phone and can't log in to PyPI. My username is alice. Please help!",
-            "FIELD-NOTES §4 (no form left)", labels=()),
+    Example(
+        "Lost the 2FA device, nothing else to fix",
+        form_body("`alice`", "Lost 2FA authentication app"),
+        "#1027, #4010, #11575",
+    ),
+    Example(
+        "Lost the 2FA device; the account has no projects",
+        form_body("`alice`", "I lost my phone with the authenticator app."),
+        "#4434, #6218 (no repository to check: seven-day wait)",
+        user=PyPIUser("found", "alice", canonical="alice", project_count=0),
+    ),
+    Example(
+        "Lost the 2FA device; the codes are rejected",
+        form_body(
+            "`alice`", "Lost my 2FA app. I have recovery codes but PyPI says they are invalid."
+        ),
+        "#9757, #1492",
+    ),
+    Example(
+        "Lost the 2FA device, still has recovery codes",
+        form_body(
+            "`alice`",
+            "Lost my phone, but I still have my recovery codes.",
+            unticked=("Recovery Codes",),
+        ),
+        "#3046, #3059, #3748",
+    ),
+    Example(
+        "Lost the e-mail address",
+        form_body("`alice`", "The e-mail domain I signed up with has expired."),
+        "#3162, #6961, #11201",
+    ),
+    Example(
+        "Lost the e-mail address, still has recovery codes",
+        form_body(
+            "`alice`", "I no longer have access to my email address. I do have my recovery codes."
+        ),
+        "#4942, #11201, #11674",
+    ),
+    Example(
+        "Lost both the e-mail address and the 2FA device",
+        form_body("`alice`", "Lost 2FA and access to the e-mail address."),
+        "#9759, #5421",
+    ),
+    Example(
+        "Doesn't know the username: an address in the field",
+        form_body("alice@example.com", "Lost 2FA authentication app"),
+        "#945, #3302, #8985",
+        user=None,
+    ),
+    Example(
+        "Doesn't know the username: a non-answer, and the mailbox is gone",
+        form_body("I don't remember", "I lost access to my old university e-mail."),
+        "#9792, #12270",
+        user=None,
+    ),
+    Example(
+        "Username not on pypi.org",
+        form_body("`alicee`", "Lost 2FA authentication app"),
+        "#4657, #6629",
+        user=PyPIUser("not_found", "alicee"),
+    ),
+    Example(
+        "A project link instead of the username",
+        form_body("https://pypi.org/project/alice-tools/", "Lost 2FA authentication app"),
+        "FIELD-NOTES §4 U06",
+        user=None,
+    ),
+    Example(
+        "Several usernames",
+        form_body("`alice`, `alice-work`", "Lost my 2FA device."),
+        "#11075, #12288",
+        user=None,
+    ),
+    Example(
+        "New-device confirmation mail never arrives",
+        form_body(
+            "`alice`",
+            "PyPI asks me to confirm a new device by e-mail, but the e-mail never arrives.",
+        ),
+        "#8296, #11793, #11582",
+    ),
+    Example(
+        "Unverified address",
+        form_body(
+            "`alice`", "My email address was never verified, so the password reset doesn't work."
+        ),
+        "#8799, #9605, #6341",
+    ),
+    Example(
+        "TestPyPI account",
+        form_body("`alice`", "I lost my 2FA device for my test.pypi.org account."),
+        "#7549, #8318, #1656",
+    ),
+    Example(
+        "Deletion request",
+        form_body("`alice`", "I lost my 2FA device and would like the account deleted."),
+        "#5867, #8105, #8941",
+    ),
+    Example(
+        "Compromised account",
+        form_body("`alice`", "My account was hacked: someone changed my e-mail address and 2FA."),
+        "#3823, #5281, #11627",
+    ),
+    Example(
+        "Re-filing after a closed request",
+        form_body(
+            "`alice`",
+            "Lost 2FA app. My previous request #1234 was closed, so I am opening a new one.",
+        ),
+        "#11119, #11745",
+    ),
+    Example(
+        "Not written in English",
+        form_body("`alice`", "我丢失了双重验证设备，也没有恢复码。"),
+        "#8943, #12240",
+    ),
+    Example(
+        "Reason empty and a box unticked",
+        form_body("`alice`", "_No response_", unticked=("Code of Conduct",)),
+        "#343, #5582",
+    ),
+    Example(
+        "A section deleted from the form",
+        form_body("`alice`", "Lost 2FA authentication app", without=("Acknowledgement",)),
+        "FIELD-NOTES §1",
+    ),
+    Example(
+        "An e-mail address posted in the reason",
+        form_body("`alice`", "My old address alice@example.com no longer works."),
+        "#5823, #4984",
+    ),
+    Example(
+        "Free text instead of the form",
+        "Hi, I lost my phone and can't log in to PyPI. My username is alice. Please help!",
+        "FIELD-NOTES §4 (no form left)",
+        labels=(),
+    ),
     Example("An empty issue with the form's label", "", "#6655", user=None),
-    Example("Another form (PEP 541): the bot says nothing",
-            "### Project to be claimed\n\n`foo`\n\n### Your PyPI username\n\n`bob`\n\n"
-            "### Reasons for the request\n\nThe project is abandoned.",
-            "—", issue_title="PEP 541 Request: foo", labels=("PEP 541",), user=None),
+    Example(
+        "Another form (PEP 541): the bot says nothing",
+        "### Project to be claimed\n\n`foo`\n\n### Your PyPI username\n\n`bob`\n\n"
+        "### Reasons for the request\n\nThe project is abandoned.",
+        "—",
+        issue_title="PEP 541 Request: foo",
+        labels=("PEP 541",),
+        user=None,
+    ),
 )
 
 
@@ -198,10 +275,17 @@ def _command_section(config: AppConfig, out: TextIO) -> None:
 
     cc = commands_config(config)
     ctx = CommandContext(
-        repo="pypi/support", issue_number=1234,
-        issue_url="https://github.com/pypi/support/issues/1234", reporter="reporter",
-        actor="maintainer", username="alice", labels=(), state="open", assignees=(),
-        now=datetime(2026, 1, 5, tzinfo=UTC), config=config,
+        repo="pypi/support",
+        issue_number=1234,
+        issue_url="https://github.com/pypi/support/issues/1234",
+        reporter="reporter",
+        actor="maintainer",
+        username="alice",
+        labels=(),
+        state="open",
+        assignees=(),
+        now=datetime(2026, 1, 5, tzinfo=UTC),
+        config=config,
     )
     out.write("## Maintainers' saved replies (`/reply NAME`, `/close ...`)\n\n")
     for name, reply in cc.replies.items():

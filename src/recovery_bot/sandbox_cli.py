@@ -40,7 +40,13 @@ def curl_line(url: str, secret: str, body_file: Path, body: bytes, event: str = 
 
 
 async def serve_sandbox(
-    config: Any, folder: Path, workdir: Path, out: TextIO, *, host: str, port: int,
+    config: Any,
+    folder: Path,
+    workdir: Path,
+    out: TextIO,
+    *,
+    host: str,
+    port: int,
     stop: asyncio.Event | None = None,
 ) -> None:
     """Run until ``stop`` is set (SIGINT/SIGTERM set it when run from the command)."""
@@ -53,7 +59,11 @@ async def serve_sandbox(
         loop.add_signal_handler(sig, stop.set)
     try:
         async with sandbox_stack(
-            config, str(workdir / "journal.sqlite3"), users, host=host, port=port,
+            config,
+            str(workdir / "journal.sqlite3"),
+            users,
+            host=host,
+            port=port,
             token="sandbox",
         ) as stack:
             seeded = []
@@ -68,8 +78,7 @@ async def serve_sandbox(
             number = chosen["issue"]["number"]
             gh = stack.github.url
             lines = [
-                "recovery-bot sandbox: the real server against local stand-ins of GitHub "
-                "and PyPI",
+                "recovery-bot sandbox: the real server against local stand-ins of GitHub and PyPI",
                 f"  bot:    {stack.url}  (POST /webhook, GET /healthz, GET /metrics)",
                 f"  GitHub: {gh}  (fake; token 'sandbox'; {REPO} issues {' '.join(seeded)})",
                 f"  PyPI:   {stack.pypi.url}  (fake; users {', '.join(sorted(users))})",
@@ -77,8 +86,15 @@ async def serve_sandbox(
                 f"Post a signed sample delivery (issues.opened #{number}):",
                 curl_line(stack.url, stack.secret, body_file, body),
                 "Then see what the bot did:",
-                shlex.join(["curl", "-sS", "-H", "Authorization: token sandbox",
-                            f"{gh}/repos/{REPO}/issues/{number}/comments"]),
+                shlex.join(
+                    [
+                        "curl",
+                        "-sS",
+                        "-H",
+                        "Authorization: token sandbox",
+                        f"{gh}/repos/{REPO}/issues/{number}/comments",
+                    ]
+                ),
                 "Ctrl-C stops it.",
             ]
             for line in lines:

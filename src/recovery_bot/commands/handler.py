@@ -89,9 +89,7 @@ async def on_comment(event: sansio.Event, bot: Runtime, ctx: Any) -> None:
     if issue.get("pull_request"):
         ctx.outcome = TriageOutcome("ignored", "pull request comment")
         return
-    if is_bot_account(comment.get("user"), cfg.bot.login) or is_bot_account(
-        sender, cfg.bot.login
-    ):
+    if is_bot_account(comment.get("user"), cfg.bot.login) or is_bot_account(sender, cfg.bot.login):
         ctx.outcome = TriageOutcome("ignored", "comment by a bot")
         return
     body = comment.get("body")
@@ -234,7 +232,11 @@ async def _say_not_assigned(
     cfg = bot.config
     log.info(
         "command delivery=%s issue=%s#%d actor=%s not assigned by GitHub: %s",
-        ctx.delivery.id, repo, number, actor, result.not_assigned,
+        ctx.delivery.id,
+        repo,
+        number,
+        actor,
+        result.not_assigned,
     )
     plan = Plan(replies=(not_assigned_reply(actor, result.not_assigned, cfg),))
     comments: list[dict[str, Any]] | None = None
@@ -243,8 +245,15 @@ async def _say_not_assigned(
         since = comment.get("updated_at" if edited else "created_at")
         plan = _without_posted_replies(plan, comments, cfg.bot.login, since)
     return await apply_plan(
-        gh, repo, number, plan, current_labels=[], marker=cfg.bot.marker,
-        bot_login=cfg.bot.login, comments=comments, dry_run=bot.dry_run,
+        gh,
+        repo,
+        number,
+        plan,
+        current_labels=[],
+        marker=cfg.bot.marker,
+        bot_login=cfg.bot.login,
+        comments=comments,
+        dry_run=bot.dry_run,
     )
 
 
@@ -375,11 +384,23 @@ async def _react(bot: Runtime, gh: GitHubClient, repo: str, comment_id: int, con
 
 
 def _log_command(
-    ctx: Any, repo: str, number: int, actor: str, inv: Invocation, *, ok: bool,
+    ctx: Any,
+    repo: str,
+    number: int,
+    actor: str,
+    inv: Invocation,
+    *,
+    ok: bool,
     error: str | None,
 ) -> None:
     log.info(
         "command delivery=%s issue=%s#%d actor=%s command=/%s args=%r ok=%s%s",
-        ctx.delivery.id, repo, number, actor, inv.name, list(inv.args), ok,
+        ctx.delivery.id,
+        repo,
+        number,
+        actor,
+        inv.name,
+        list(inv.args),
+        ok,
         f" error={error!r}" if error else "",
     )

@@ -381,9 +381,7 @@ def parse_snooze_marker(body: str | None, marker: str = "recovery-bot") -> datet
     """
     if not body:
         return None
-    found = re.findall(
-        rf"<!--\s*{re.escape(marker)}:{SNOOZE_KIND}\s+until=(\S+?)\s*-->", body
-    )
+    found = re.findall(rf"<!--\s*{re.escape(marker)}:{SNOOZE_KIND}\s+until=(\S+?)\s*-->", body)
     for stamp in reversed(found):
         try:
             return datetime.strptime(stamp, _STAMP).replace(tzinfo=UTC)
@@ -460,8 +458,7 @@ def run_command(inv: Invocation, ctx: CommandContext) -> CommandResult:
         return CommandResult(
             Plan(),
             ok=False,
-            error=f"Unknown command `/{_safe(inv.name)}`.{guess} "
-            f"Try `/{cc.typed_name('help')}`.",
+            error=f"Unknown command `/{_safe(inv.name)}`.{guess} Try `/{cc.typed_name('help')}`.",
         )
     spec = REGISTRY[canonical]
     try:
@@ -720,8 +717,9 @@ def _closing(
             if not _is_state_reason(reason):  # config and _CLOSE_REASONS allow only these
                 raise ValueError(f"{reason!r} is not a GitHub close reason")
             state, state_reason = "closed", reason
-    plan = Plan(replies=replies, **_label_changes(ctx, add, remove), state=state,
-                state_reason=state_reason)
+    plan = Plan(
+        replies=replies, **_label_changes(ctx, add, remove), state=state, state_reason=state_reason
+    )
     return _ok(plan, **result)
 
 
@@ -772,8 +770,7 @@ def _resolve_labels(args: tuple[str, ...], ctx: CommandContext) -> list[str]:
                 break
         else:
             raise CommandError(
-                f"`{_safe(args[i])}` is not a label commands may set "
-                f"(allowed: {_codes(allowed)})."
+                f"`{_safe(args[i])}` is not a label commands may set (allowed: {_codes(allowed)})."
             )
     return list(dict.fromkeys(out))
 
@@ -805,8 +802,7 @@ def help_text(cfg: AppConfig) -> str:
     for alias, target in cc.aliases.items():
         aliases.setdefault(target, []).append(f"`/{alias}`")
     lines = [
-        "**Commands** for PyPI's support team: one per line, several in one comment run "
-        "in order.",
+        "**Commands** for PyPI's support team: one per line, several in one comment run in order.",
         "",
     ]
     for spec in REGISTRY.values():
@@ -846,8 +842,7 @@ def cmd_reply(args: tuple[str, ...], ctx: CommandContext) -> CommandResult:
     reply = cc.replies.get(args[0].lower())
     if reply is None:
         raise CommandError(
-            f"There is no saved reply `{_safe(args[0])}` "
-            f"(saved replies: {_codes(cc.replies)})."
+            f"There is no saved reply `{_safe(args[0])}` (saved replies: {_codes(cc.replies)})."
         )
     if reply.needs_duplicate and len(args) < 2:
         raise CommandError(f"`{reply.name}` needs the issue this one duplicates, like `#1234`.")

@@ -82,8 +82,7 @@ SECTION_HELP: dict[str, tuple[str, str]] = {
         "### PyPI Username\n\n`your-username`",
     ),
     REASON_HEADING: (
-        "what you lost: access to the account's e-mail address, your two-factor device, "
-        "or both",
+        "what you lost: access to the account's e-mail address, your two-factor device, or both",
         "### Reason for request\n\nI lost access to ...",
     ),
     RECOVERY_CODES_HEADING: (
@@ -129,7 +128,7 @@ def _username_item(r: Reader) -> str | None:
         return (
             "**PyPI Username** holds a link to a PyPI *project*. Projects can have several "
             "owners, so the PyPI team needs the *account*: please enter your username (it "
-            "is listed under \"Maintainers\" on the project's page)."
+            'is listed under "Maintainers" on the project\'s page).'
         )
     if p == "link_mismatch":
         return (
@@ -181,7 +180,7 @@ def fix_items(r: Reader) -> list[str]:
         box = BOX_TEXT.get(heading)
         if box:
             items.append(
-                f"**{heading}**: please tick the box \"{box}\" (in the issue text, change "
+                f'**{heading}**: please tick the box "{box}" (in the issue text, change '
                 "`- [ ]` to `- [x]`)."
             )
         else:
@@ -411,8 +410,7 @@ CLOSING = (
 )
 
 EDIT_HOW = (
-    "please **edit this issue** (the `···` menu at the top right of the issue → *Edit*) "
-    "and fix:"
+    "please **edit this issue** (the `···` menu at the top right of the issue → *Edit*) and fix:"
 )
 
 
@@ -449,8 +447,7 @@ def render(r: Reader, support: str, security: str) -> str | None:
         ]
     elif complete:
         lines = [
-            "Thanks for your account recovery request: it has what the PyPI team needs to "
-            "start."
+            "Thanks for your account recovery request: it has what the PyPI team needs to start."
         ]
     else:
         lines = ["Thanks for your account recovery request."]

@@ -97,8 +97,12 @@ _NO_FORM = Facts(
 
 
 def gather_facts(
-    body: str | None, *, title: str | None = None, labels: Iterable[str] = (),
-    form_label: str = "account-recovery", parsed: ParsedForm | None = None,
+    body: str | None,
+    *,
+    title: str | None = None,
+    labels: Iterable[str] = (),
+    form_label: str = "account-recovery",
+    parsed: ParsedForm | None = None,
 ) -> Facts:
     """Read an issue body (no I/O). ``username_exists`` stays None until ``with_lookup``.
 
@@ -275,7 +279,8 @@ def decide_labels(facts: Facts, labels: LabelsConfig) -> tuple[tuple[str, ...], 
     want: list[str] = []
     if facts.is_recovery:
         unchecked = [
-            h for h in facts.unchecked_required
+            h
+            for h in facts.unchecked_required
             # Someone who still has codes is right not to tick "I have lost them": that
             # is the has-recovery-codes case, not missing information.
             if not (h == RECOVERY_CODES_HEADING and facts.mentions_having_recovery_codes)

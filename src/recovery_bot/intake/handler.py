@@ -72,16 +72,22 @@ async def triage_issue(
     )
     log.info(
         "triaged %s#%d form=%s username_problem=%s exists=%s reason=%s writes=%s",
-        repo, number, facts.form, facts.username_problem, facts.username_exists,
-        facts.reason, result.writes,
+        repo,
+        number,
+        facts.form,
+        facts.username_problem,
+        facts.username_exists,
+        facts.reason,
+        result.writes,
     )
     if facts.pypi_lookup_name and facts.username_exists is None:
         return TriageOutcome("pypi_unknown", facts.lookup_detail, result)
     return TriageOutcome("applied" if result.changed else "unchanged", "", result)
 
 
-async def _extend_plan(bot: Runtime, gh: GitHubClient, repo: str, issue: dict[str, Any], facts: Any,
-                       plan: Any) -> Any:
+async def _extend_plan(
+    bot: Runtime, gh: GitHubClient, repo: str, issue: dict[str, Any], facts: Any, plan: Any
+) -> Any:
     """Let the queue module add the reporter's place in the queue to the comment."""
     return await extend_plan(bot, gh, repo, issue, facts, plan)
 
@@ -164,13 +170,9 @@ async def on_issue(event: sansio.Event, bot: Runtime, ctx: Any) -> None:
             return
     gh = await ctx.github()
     fresh = (
-        action == "opened"
-        and ctx.first_attempt
-        and _just_created(issue, ctx.delivery.received_at)
+        action == "opened" and ctx.first_attempt and _just_created(issue, ctx.delivery.received_at)
     )
     if not fresh:
         # Anything but a first look at a just-filed issue may be stale: read it now.
         issue = await gh.get_issue(repo, int(issue["number"]))
-    ctx.outcome = await triage_issue(
-        bot, gh, repo, issue, fresh_new_issue=fresh
-    )
+    ctx.outcome = await triage_issue(bot, gh, repo, issue, fresh_new_issue=fresh)

@@ -208,7 +208,7 @@ class WriteBudget:
 
 
 class RateGate:
-    """"Do not call GitHub before ``until`` (epoch s)", shared by one installation's
+    """ "Do not call GitHub before ``until`` (epoch s)", shared by one installation's
     clients, so one 403 pauses every worker instead of each earning its own."""
 
     def __init__(self) -> None:
@@ -990,9 +990,7 @@ class GitHubFactory:
         if not isinstance(self.auth, AppAuth):
             raise RuntimeError("app_client() needs App mode (GITHUB_APP_ID + private key)")
         if self._app is None:
-            self._app = self._client(
-                -1, app_id=self.auth.app_id, private_key=self.auth.private_key
-            )
+            self._app = self._client(-1, app_id=self.auth.app_id, private_key=self.auth.private_key)
         return self._app
 
 

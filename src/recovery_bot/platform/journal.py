@@ -257,15 +257,22 @@ class Journal:
         with self._tx() as db:
             for delivery_id, event, action, repo, issue_number, payload in items:
                 results.append(
-                    self._record_in(db, now, delivery_id, event, action, repo, issue_number,
-                                    payload)
+                    self._record_in(
+                        db, now, delivery_id, event, action, repo, issue_number, payload
+                    )
                 )
         return results
 
     @staticmethod
     def _record_in(
-        db: sqlite3.Connection, now: float, delivery_id: str, event: str, action: str | None,
-        repo: str | None, issue_number: int | None, payload: bytes,
+        db: sqlite3.Connection,
+        now: float,
+        delivery_id: str,
+        event: str,
+        action: str | None,
+        repo: str | None,
+        issue_number: int | None,
+        payload: bytes,
     ) -> RecordResult:
         cur = db.execute(
             "INSERT INTO deliveries (id, event, action, repo, issue_number, payload,"
@@ -283,8 +290,7 @@ class Journal:
             return "duplicate_done"
         if status == "failed":
             db.execute(
-                "UPDATE deliveries SET next_attempt_at = MIN(next_attempt_at, ?)"
-                " WHERE id = ?",
+                "UPDATE deliveries SET next_attempt_at = MIN(next_attempt_at, ?) WHERE id = ?",
                 (now, delivery_id),
             )
         return "duplicate_pending"
@@ -510,9 +516,7 @@ def open_journal(
         raise JournalUnavailable(f"journal {where}: {_explain(exc)}") from None
     if verdict != "ok":
         journal.close()
-        raise JournalUnavailable(
-            f"journal {where}: is corrupt (quick_check: {str(verdict)[:200]})"
-        )
+        raise JournalUnavailable(f"journal {where}: is corrupt (quick_check: {str(verdict)[:200]})")
     return journal
 
 
@@ -537,9 +541,7 @@ def _explain(exc: sqlite3.Error) -> str:
 
 
 def _to_delivery(row: tuple[object, ...], *, status: Status | None = None) -> Delivery:
-    (id_, event, action, repo, number, payload, st, attempts, received, next_at, err, outcome) = (
-        row
-    )
+    (id_, event, action, repo, number, payload, st, attempts, received, next_at, err, outcome) = row
     return Delivery(
         id=cast(str, id_),
         event=cast(str, event),

@@ -42,7 +42,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     b.add_argument("path", metavar="PATH", help="the backup file to write (or replace)")
     b.add_argument(
-        "--db", default=None,
+        "--db",
+        default=None,
         help=f"the journal to copy (default: $RECOVERY_BOT_DB, else {DEFAULT_DB_PATH})",
     )
     b.set_defaults(func=cmd_journal_backup)

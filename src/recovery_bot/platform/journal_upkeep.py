@@ -92,13 +92,16 @@ async def prune_loop(
         except Exception as exc:
             log.warning(
                 "journal prune failed (%s: %s); next try in %.0fs",
-                type(exc).__name__, exc, interval,
+                type(exc).__name__,
+                exc,
+                interval,
             )
         else:
             if n:
                 log.info(
                     "journal: pruned %d finished deliveries older than %.0f days",
-                    n, KEEP_FINISHED_SECONDS / 86400,
+                    n,
+                    KEEP_FINISHED_SECONDS / 86400,
                 )
         if runs is None or done < runs:
             await sleep(interval)
@@ -173,9 +176,7 @@ def backup(
             raise
     finally:
         src.close()
-    return BackupResult(
-        str(source), str(dest), deliveries, version, dst_path.stat().st_size
-    )
+    return BackupResult(str(source), str(dest), deliveries, version, dst_path.stat().st_size)
 
 
 def _check_paths(src: Path, dst: Path) -> None:

@@ -27,9 +27,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         obj: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"
-            ).replace("+00:00", "Z"),
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -61,6 +61,8 @@ def configure(level: int, fmt: str = "plain", stream: TextIO | None = None) -> N
 def add_log_format(p: argparse.ArgumentParser) -> None:
     """``--log-format plain|json`` for the long-running and unattended commands."""
     p.add_argument(
-        "--log-format", choices=("plain", "json"), default="plain",
+        "--log-format",
+        choices=("plain", "json"),
+        default="plain",
         help="plain text lines (default) or one JSON object per line for log platforms",
     )

@@ -34,9 +34,7 @@ class Maintainers:
     def __init__(self, config: AppConfig, *, timer: Callable[[], float] = time.monotonic):
         self.config = config
         ttl = config.maintainers.permission_cache_ttl.total_seconds()
-        self._cache: TTLCache[tuple[str, str], bool] = TTLCache(
-            maxsize=4096, ttl=ttl, timer=timer
-        )
+        self._cache: TTLCache[tuple[str, str], bool] = TTLCache(maxsize=4096, ttl=ttl, timer=timer)
         self._users = {u.casefold() for u in config.maintainers.users}
 
     def known_without_lookup(self, login: str, association: str | None = None) -> bool | None:

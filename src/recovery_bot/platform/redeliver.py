@@ -86,8 +86,13 @@ async def redeliver_missed(bot: Bot, *, now: datetime | None = None) -> int:
             {"delivery_id": d["id"]},
             data=b"",
         )
-        log.info("asked GitHub to redeliver %s (%s.%s, status %s)",
-                 d["guid"], d["event"], d["action"], d.get("status_code"))
+        log.info(
+            "asked GitHub to redeliver %s (%s.%s, status %s)",
+            d["guid"],
+            d["event"],
+            d["action"],
+            d.get("status_code"),
+        )
     return len(todo)
 
 

@@ -29,8 +29,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         sock = listen(args.host, args.port)
     except OSError as exc:
-        return fail("serve", f"cannot listen on {args.host}:{args.port}: "
-                    f"{exc.strerror or exc}", EXIT_USAGE)
+        return fail(
+            "serve", f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", EXIT_USAGE
+        )
     try:
         journal = open_journal(settings.db_path)
     except JournalUnavailable as exc:
@@ -42,7 +43,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     access_log = logging.getLogger("aiohttp.access") if args.access_log else None
     tune_gc()
     web.run_app(
-        app, sock=sock, print=None, shutdown_timeout=15, access_log=access_log,
+        app,
+        sock=sock,
+        print=None,
+        shutdown_timeout=15,
+        access_log=access_log,
     )
     return 0
 

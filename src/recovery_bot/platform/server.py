@@ -248,18 +248,21 @@ class GroupCommit:
             results = self._journal.record_many([item for item, _ in batch])
         except Exception as exc:
             if len(batch) == 1:
-                log.error("journal write failed for delivery %s: %s",
-                          shown(str(batch[0][0][0])), exc)
+                log.error(
+                    "journal write failed for delivery %s: %s", shown(str(batch[0][0][0])), exc
+                )
                 _settle(batch[0][1], exc=exc)
                 return
-            log.error("journal write failed for a group of %d deliveries (%s); "
-                      "recording them one by one", len(batch), exc)
+            log.error(
+                "journal write failed for a group of %d deliveries (%s); recording them one by one",
+                len(batch),
+                exc,
+            )
             for item, fut in batch:
                 try:
                     (verdict,) = self._journal.record_many([item])
                 except Exception as one:
-                    log.error("journal write failed for delivery %s: %s",
-                              shown(str(item[0])), one)
+                    log.error("journal write failed for delivery %s: %s", shown(str(item[0])), one)
                     _settle(fut, exc=one)
                 else:
                     _settle(fut, result=verdict)
@@ -295,9 +298,7 @@ class Bot(Runtime):
         self.secret = self.settings.webhook_secret.encode()
         self.repositories = frozenset(r.casefold() for r in self.config.repositories)
         self.dry_run = self.dry_run or self.config.bot.dry_run
-        self._queue: asyncio.Queue[Delivery] = asyncio.Queue(
-            maxsize=self.config.server.workers * 4
-        )
+        self._queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=self.config.server.workers * 4)
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
@@ -418,8 +419,12 @@ class Bot(Runtime):
             except Exception as exc:
                 failures += 1
                 wait = _journal_backoff(failures)
-                log.error("dispatcher: journal unavailable (%s: %s); trying again in %.1fs",
-                          type(exc).__name__, exc, wait)
+                log.error(
+                    "dispatcher: journal unavailable (%s: %s); trying again in %.1fs",
+                    type(exc).__name__,
+                    exc,
+                    wait,
+                )
                 await asyncio.sleep(wait)
                 continue
             if failures:
@@ -455,7 +460,10 @@ class Bot(Runtime):
                 failures += 1
                 log.error(
                     "delivery=%s could not be finished (%s: %s); it will run again once "
-                    "the journal takes writes", d.id, type(exc).__name__, exc,
+                    "the journal takes writes",
+                    d.id,
+                    type(exc).__name__,
+                    exc,
                     exc_info=failures == 1,
                 )
                 self._park(d)
@@ -549,14 +557,27 @@ class Bot(Runtime):
         metrics.PROCESSING_SECONDS.observe(max(0.0, self.clock() - d.received_at))
         log.info(
             "delivery=%s event=%s.%s issue=%s outcome=%s why=%s took=%.1fms",
-            d.id, d.event, d.action, d.issue_number, name, why,
+            d.id,
+            d.event,
+            d.action,
+            d.issue_number,
+            name,
+            why,
             (time.perf_counter() - started) * 1000,
-            extra={"delivery": d.id, "event": f"{d.event}.{d.action}",
-                   "issue": d.issue_number, "outcome": name},
+            extra={
+                "delivery": d.id,
+                "event": f"{d.event}.{d.action}",
+                "issue": d.issue_number,
+                "outcome": name,
+            },
         )
 
     def _refused(
-        self, d: Delivery, status: int, exc: Exception, installation: int | None,
+        self,
+        d: Delivery,
+        status: int,
+        exc: Exception,
+        installation: int | None,
         started: float,
     ) -> None:
         """GitHub answered a 4xx that repeating the request will not change.
@@ -580,35 +601,67 @@ class Bot(Runtime):
             forget = getattr(self.settings.auth, "forget", None)
             if installation is not None and callable(forget):
                 forget(installation)
-            log.error("delivery=%s issue=%s: GitHub refused the bot's credentials or "
-                      "permissions (%d: %s)", d.id, d.issue_number, status, message)
+            log.error(
+                "delivery=%s issue=%s: GitHub refused the bot's credentials or "
+                "permissions (%d: %s)",
+                d.id,
+                d.issue_number,
+                status,
+                message,
+            )
             self._fail(d, f"GitHub answered {status}: {message}", None)
             return
         self.github_health.refused(problem, permanent=True)
-        log.error("delivery=%s event=%s.%s issue=%s rejected by GitHub (%d: %s); not retried",
-                  d.id, d.event, d.action, d.issue_number, status, message)
+        log.error(
+            "delivery=%s event=%s.%s issue=%s rejected by GitHub (%d: %s); not retried",
+            d.id,
+            d.event,
+            d.action,
+            d.issue_number,
+            status,
+            message,
+        )
         self._done(d, "rejected", f"GitHub answered {status}: {message}", started)
 
     def _fail(self, d: Delivery, error: str, retry_after: float | None) -> None:
         attempts = d.attempts + 1
         if attempts >= self.config.server.max_attempts:
-            log.error("delivery=%s gave up after %d attempts: %s", d.id, attempts, error,
-                      extra={"delivery": d.id, "event": d.event, "issue": d.issue_number,
-                             "outcome": "gave_up"})
+            log.error(
+                "delivery=%s gave up after %d attempts: %s",
+                d.id,
+                attempts,
+                error,
+                extra={
+                    "delivery": d.id,
+                    "event": d.event,
+                    "issue": d.issue_number,
+                    "outcome": "gave_up",
+                },
+            )
             self.journal.mark_done(d.id, outcome="gave_up")
             metrics.DELIVERIES.labels(d.event, "gave_up").inc()
             return
         backoff = retry_delay(
-            attempts, self.config.server.retry_failed_after.total_seconds(),
+            attempts,
+            self.config.server.retry_failed_after.total_seconds(),
             retry_after=retry_after,
         )
         self.journal.mark_failed(d.id, error, retry_at=self.clock() + backoff)
         metrics.DELIVERIES.labels(d.event, "failed").inc()
         log.warning(
             "delivery=%s event=%s issue=%s failed (attempt %d), retry in %.0fs: %s",
-            d.id, d.event, d.issue_number, attempts, backoff, error,
-            extra={"delivery": d.id, "event": d.event, "issue": d.issue_number,
-                   "outcome": "failed"},
+            d.id,
+            d.event,
+            d.issue_number,
+            attempts,
+            backoff,
+            error,
+            extra={
+                "delivery": d.id,
+                "event": d.event,
+                "issue": d.issue_number,
+                "outcome": "failed",
+            },
         )
 
 
@@ -648,8 +701,10 @@ def github_refusal(exc: BaseException) -> int | None:
     client turns them into ``GitHubUnavailable`` with a wait."""
     if isinstance(exc, gidgethub.RateLimitExceeded):
         return None
-    if not isinstance(exc, gidgethub.BadRequest | gidgethub.GraphQLAuthorizationFailure
-                      | gidgethub.BadGraphQLRequest):
+    if not isinstance(
+        exc,
+        gidgethub.BadRequest | gidgethub.GraphQLAuthorizationFailure | gidgethub.BadGraphQLRequest,
+    ):
         return None
     try:
         status = int(exc.status_code)
@@ -708,7 +763,8 @@ async def webhook(request: web.Request) -> web.Response:
         _count("unknown", "busy")
         return web.json_response(
             {"error": "too many unverified request bytes in flight; try again"},
-            status=503, headers={"Retry-After": "1"},
+            status=503,
+            headers={"Retry-After": "1"},
         )
     try:
         try:
@@ -763,7 +819,8 @@ async def webhook(request: web.Request) -> web.Response:
     _count(event_name, "accepted" if accepted == "new" else accepted)
     return web.Response(
         body=_ACK_BODIES.get(accepted) or json.dumps({"status": accepted}).encode(),
-        status=202, headers=_ACK_HEADERS,
+        status=202,
+        headers=_ACK_HEADERS,
     )
 
 
@@ -773,8 +830,8 @@ async def healthz(request: web.Request) -> web.Response:
     so a full disk shows here even while no delivery arrives, and its end as soon as
     there is room again."""
     bot = request.app[BOT_KEY]
-    journal_error = None if bot.journal.probe_write() else (
-        bot.journal.write_error or "write failed"
+    journal_error = (
+        None if bot.journal.probe_write() else (bot.journal.write_error or "write failed")
     )
     try:
         counts: dict[str, int] | None = bot.journal.counts()
@@ -834,8 +891,15 @@ def create_app(
         journal = given if given is not None else Journal(settings.db_path, clock=clock)
         try:
             async with open_runtime(
-                config, settings, kind=Bot, github_options=github_options, journal=journal,
-                clock=clock, dry_run=dry_run, run_jobs=run_jobs, jobs=jobs,
+                config,
+                settings,
+                kind=Bot,
+                github_options=github_options,
+                journal=journal,
+                clock=clock,
+                dry_run=dry_run,
+                run_jobs=run_jobs,
+                jobs=jobs,
                 router=router if router is not None else routing.Router(),
             ) as bot:
                 app[BOT_KEY] = bot
@@ -843,7 +907,8 @@ def create_app(
                     "recovery-bot starting: repos=%s mode=%s dry_run=%s journal=%s",
                     ",".join(config.repositories),
                     "sandbox" if settings.sandbox else type(settings.auth).__name__,
-                    bot.dry_run, journal.counts(),
+                    bot.dry_run,
+                    journal.counts(),
                 )
                 if start_workers:
                     bot.start()

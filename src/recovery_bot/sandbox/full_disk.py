@@ -37,7 +37,6 @@ class FullDisk:
             self.failures += 1
             raise sqlite3.OperationalError(self.message)
 
-
     def wrap(self, db: sqlite3.Connection) -> Any:
         """``db`` behind the switch (for a ``sqlite3.connect`` replacement)."""
         return _Connection(db, self)

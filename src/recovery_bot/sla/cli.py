@@ -58,7 +58,10 @@ def cli_settings(env: Mapping[str, str] | None = None) -> Settings:
 
 @asynccontextmanager
 async def open_bot(
-    config: AppConfig, settings: Settings, *, dry_run: bool = False,
+    config: AppConfig,
+    settings: Settings,
+    *,
+    dry_run: bool = False,
     budget: WriteBudget | None = None,
 ) -> AsyncIterator[Runtime]:
     """The :class:`~recovery_bot.platform.runtime.Runtime` a sweep runs with (no server,
@@ -72,9 +75,7 @@ async def open_bot(
 # --------------------------------------------------------------------------- sla table
 
 
-async def read_clocks(
-    bot: Runtime, repo: str, now: datetime
-) -> list[tuple[IssueSnapshot, Clock]]:
+async def read_clocks(bot: Runtime, repo: str, now: datetime) -> list[tuple[IssueSnapshot, Clock]]:
     """Every open issue of ``repo`` with its clock at ``now`` (reads only)."""
     from recovery_bot.sla.clocks import compute_clock
     from recovery_bot.sla.config import SlaConfig
@@ -140,8 +141,14 @@ def render_table(rows: Sequence[dict[str, Any]], out: TextIO) -> None:
         if r["due"]:
             due = f"{datetime.fromisoformat(r['due']):%Y-%m-%d %H:%M} ({r['due_in']})"
         lines.append(
-            (str(r["number"]), f"{r['age_days']:.1f}d", r["whose_move"], due, r["state"],
-             r["form"] or "-")
+            (
+                str(r["number"]),
+                f"{r['age_days']:.1f}d",
+                r["whose_move"],
+                due,
+                r["state"],
+                r["form"] or "-",
+            )
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     for line in lines:
@@ -173,15 +180,30 @@ def seed_demo(fake: Any, repo: str, now: datetime) -> None:
     ]
     for i, (age, replied, answered) in enumerate(specs, start=1):
         n = fake.add_issue(
-            repo, title="Account recovery request", body=body.format(user="alice"),
-            user=f"reporter{i}", labels=["account-recovery"], created_at=now - age * day,
+            repo,
+            title="Account recovery request",
+            body=body.format(user="alice"),
+            user=f"reporter{i}",
+            labels=["account-recovery"],
+            created_at=now - age * day,
         )["number"]
         if replied is not None:
-            fake.add_comment(repo, n, body="We sent you an e-mail.", user="maintainer1",
-                             author_association="COLLABORATOR", created_at=now - replied * day)
+            fake.add_comment(
+                repo,
+                n,
+                body="We sent you an e-mail.",
+                user="maintainer1",
+                author_association="COLLABORATOR",
+                created_at=now - replied * day,
+            )
         if answered is not None:
-            fake.add_comment(repo, n, body="Done, I replied.", user=f"reporter{i}",
-                             created_at=now - answered * day)
+            fake.add_comment(
+                repo,
+                n,
+                body="Done, I replied.",
+                user=f"reporter{i}",
+                created_at=now - answered * day,
+            )
 
 
 @asynccontextmanager
@@ -191,12 +213,16 @@ async def sandbox_bot(config: AppConfig, now: datetime, *, dry_run: bool) -> Asy
     from recovery_bot.sandbox.fake_github import FakeGitHub
     from recovery_bot.sandbox.fake_pypi import FakePyPI
 
-    async with FakeGitHub(bot_login=config.bot.login, now=lambda: now) as gh_fake, \
-            FakePyPI({"alice": 3}) as pypi_fake:
+    async with (
+        FakeGitHub(bot_login=config.bot.login, now=lambda: now) as gh_fake,
+        FakePyPI({"alice": 3}) as pypi_fake,
+    ):
         for repo in config.repositories:
             seed_demo(gh_fake, repo, now)
         settings = Settings(
-            github_api_url=gh_fake.url, pypi_url=pypi_fake.url, auth=TokenAuth("sandbox"),
+            github_api_url=gh_fake.url,
+            pypi_url=pypi_fake.url,
+            auth=TokenAuth("sandbox"),
             sandbox=True,
         )
         async with open_bot(

@@ -377,7 +377,9 @@ async def fetch_issues(
         log.info(
             "%s: %d issue(s) with more than 100 comments or label events; kept the latest "
             "100 of each: %s",
-            repo, len(result.truncated), sorted(result.truncated)[:20],
+            repo,
+            len(result.truncated),
+            sorted(result.truncated)[:20],
         )
     return result
 

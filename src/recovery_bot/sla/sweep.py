@@ -293,17 +293,20 @@ class _Run:
         self.planned += n
         return True
 
-    def record(self, repo: str, number: int, kind: str, writes: Sequence[str],
-               notes: Sequence[str] = ()) -> None:
+    def record(
+        self, repo: str, number: int, kind: str, writes: Sequence[str], notes: Sequence[str] = ()
+    ) -> None:
         if writes:
             self.report.writes += len(writes)
-            self.report.actions.append(
-                IssueAction(repo, number, kind, tuple(writes), tuple(notes))
-            )
+            self.report.actions.append(IssueAction(repo, number, kind, tuple(writes), tuple(notes)))
             for w in writes:
                 log.info(
                     "sweep %s%s#%d %s: %s",
-                    "dry-run " if self.dry_run else "", repo, number, kind, w,
+                    "dry-run " if self.dry_run else "",
+                    repo,
+                    number,
+                    kind,
+                    w,
                 )
 
 
@@ -316,8 +319,7 @@ async def _read(run: _Run, gh: GitHubClient, repo: str) -> tuple[FetchResult, li
         "snoozed_label": run.sla.labels.snoozed,
     }
     opened = await fetch_issues(gh, repo, states=("OPEN",), **common)
-    closed = await fetch_issues(gh, repo, states=("CLOSED",), since=run.now - WAIT_WINDOW,
-                                **common)
+    closed = await fetch_issues(gh, repo, states=("CLOSED",), since=run.now - WAIT_WINDOW, **common)
     for res in (opened, closed):
         run.report.graphql_reads += res.reads
         run.report.graphql_cost += res.cost
@@ -336,8 +338,10 @@ async def _sweep_repo(run: _Run, repo: str) -> None:
     )
     everything = [*open_issues, *closed]
     clocks = {s.number: compute_clock(s, sla.for_form(s.form), sla.labels, now) for s in everything}
-    states = [build_state(repo, everything, clocks, form, now, buckets=sla.queue_buckets)
-              for form in QUEUE_FORMS]
+    states = [
+        build_state(repo, everything, clocks, form, now, buckets=sla.queue_buckets)
+        for form in QUEUE_FORMS
+    ]
     store_states(bot, repo, states)
     run.report.queues.extend(states)
     run.report.issues += len(open_issues)
@@ -347,8 +351,15 @@ async def _sweep_repo(run: _Run, repo: str) -> None:
         run.report.clocks[(repo, issue.number)] = clock
         try:
             async with _issue_lock(bot, (repo, issue.number)):
-                await _sweep_issue(run, gh, repo, issue, clock, queue,
-                                   complete=issue.number not in opened.truncated)
+                await _sweep_issue(
+                    run,
+                    gh,
+                    repo,
+                    issue,
+                    clock,
+                    queue,
+                    complete=issue.number not in opened.truncated,
+                )
         except WriteCapReached:
             run.stopped = True
             run.report.left_over += 1
@@ -374,8 +385,13 @@ async def _sweep_issue(
     # 1. Triage an issue that never got its comment.
     triaged_now = False
     if needs_triage(
-        issue, clock, marker=marker, bot_login=me, form_label=cfg.labels.form,
-        now=run.now, within=run.sla.triage_missed_within,
+        issue,
+        clock,
+        marker=marker,
+        bot_login=me,
+        form_label=cfg.labels.form,
+        now=run.now,
+        within=run.sla.triage_missed_within,
     ):
         if run.stopped:
             run.report.left_over += 1
@@ -475,8 +491,13 @@ async def _triage(run: _Run, gh: GitHubClient, repo: str, issue: IssueSnapshot) 
         else await triage_issue(run.bot.with_dry_run(False), gh, repo, fresh)
     )
     result = outcome.result
-    run.record(repo, issue.number, "triage", result.writes if result else [],
-               (f"triage: {outcome.outcome}",))
+    run.record(
+        repo,
+        issue.number,
+        "triage",
+        result.writes if result else [],
+        (f"triage: {outcome.outcome}",),
+    )
     return list(result.labels) if result else list(issue.labels)
 
 
@@ -495,8 +516,14 @@ async def run_sweep(
     """
     sla: SlaConfig = bot.config.sla or SlaConfig()
     report = SweepReport(now=now, dry_run=dry_run, cap=sla.max_writes_per_sweep)
-    run = _Run(bot=bot, sla=sla, now=now, dry_run=dry_run, report=report,
-               meter=_Meter(sla.max_writes_per_sweep))
+    run = _Run(
+        bot=bot,
+        sla=sla,
+        now=now,
+        dry_run=dry_run,
+        report=report,
+        meter=_Meter(sla.max_writes_per_sweep),
+    )
     try:
         for repo in repos or bot.config.repositories:
             report.repos.append(repo)
@@ -533,8 +560,9 @@ async def sweep_loop(
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the loop must outlive any one run
-            log.exception("sla sweep failed (%s); next run in %s", type(exc).__name__,
-                          sla.sweep_interval)
+            log.exception(
+                "sla sweep failed (%s); next run in %s", type(exc).__name__, sla.sweep_interval
+            )
         else:
             log.info(report.summary())
         if runs is None or done < runs:
