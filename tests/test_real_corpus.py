@@ -14,14 +14,17 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
 
 from recovery_bot.app import parse_config
 from recovery_bot.core.config import AppConfig
+from recovery_bot.intake.answers import SITUATIONS
 from recovery_bot.intake.decision import decide, gather_facts, inspect_report
+from recovery_bot.intake.reason import Topic
+from recovery_bot.intake.username import UsernameProblem
 
 ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 FIELDS = (
@@ -101,42 +104,10 @@ def test_known_misses_name_corpus_entries_and_fields() -> None:
 
 
 def test_every_entry_has_the_expected_keys_and_values() -> None:
-    situations = {
-        "not_recovery",
-        "empty",
-        "free_text",
-        "compromised",
-        "deletion",
-        "testpypi",
-        "username_unknown",
-        "new_device",
-        "unverified_email",
-        "both",
-        "lost_email",
-        "lost_2fa_has_codes",
-        "lost_2fa",
-        "unclear",
-    }
-    topics = {
-        "compromised",
-        "deletion",
-        "testpypi",
-        "new_device",
-        "unverified_email",
-        "refiling",
-        "non_english",
-    }
-    problems = {
-        None,
-        "missing",
-        "unknown",
-        "looks_like_email",
-        "looks_like_url_only_other_host",
-        "project_url",
-        "link_mismatch",
-        "multiple",
-        "invalid",
-    }
+    # The vocabularies are the code's own (docs/situations.md describes the same ones).
+    situations = set(SITUATIONS)
+    topics = set(get_args(Topic))
+    problems = {None, *get_args(UsernameProblem)}
     for e in CORPUS:
         exp = e["expected"]
         assert tuple(exp) == FIELDS, e["number"]
