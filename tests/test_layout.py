@@ -9,9 +9,11 @@ question, not "what is written".
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -183,15 +185,19 @@ def test_mypy_strict_list_is_the_pure_list() -> None:
     assert tuple(strict[0]["module"]) == layout.PURE
 
 
-def _relayout() -> object:
-    import importlib.util
-
-    path = layout.SRC.parent.parent / "tools" / "relayout_imports.py"
-    spec = importlib.util.spec_from_file_location("relayout_imports", path)
+def _tool(name: str) -> object:
+    """A script from tools/ (not a package), loaded from its file."""
+    path = layout.SRC.parent.parent / "tools" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    sys.modules.setdefault(name, mod)  # dataclasses look their module up there
+    spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+def _relayout() -> object:
+    return _tool("relayout_imports")
 
 
 def test_relayout_tool_maps_to_real_modules() -> None:
@@ -222,3 +228,33 @@ def test_relayout_tool_rewrites_imports() -> None:
         "from recovery_bot.app import config_or_default\n"
         'monkeypatch.setattr("recovery_bot.intake.handler.log", x)\n'
     )
+
+
+def test_mutation_script_measures_every_pure_module() -> None:
+    """tools/mutation_scores.py maps each pure module (and only those) to its own tests,
+    and every test file it names exists."""
+    tool = _tool("mutation_scores")
+    tests: dict[str, list[str]] = tool.TESTS  # type: ignore[attr-defined]
+    assert {"recovery_bot." + m.removesuffix(".py").replace("/", ".") for m in tests} == set(
+        layout.PURE
+    )
+    root = layout.SRC.parent.parent
+    assert [t for files in tests.values() for t in files if not (root / t).is_file()] == []
+
+
+def test_mutation_equivalents_name_pure_modules(tmp_path: Path) -> None:
+    """Each equivalent-mutant file parses, names its own module, and a malformed line is
+    refused with its file and line number."""
+    tool = _tool("mutation_scores")
+    for path in sorted(tool.EQUIVALENTS_DIR.glob("*.txt")):  # type: ignore[attr-defined]
+        module = "recovery_bot." + path.stem
+        assert module in layout.PURE, path.name
+        names = tool.load_equivalents(path.parent)  # type: ignore[attr-defined]
+        assert names
+    (tmp_path / "core.plans.txt").write_text("# c\n\nrecovery_bot.core.plans.x_f__mutmut_1 why\n")
+    with pytest.raises(SystemExit, match=r"core\.plans\.txt:3: expected"):
+        tool.load_equivalents(tmp_path)  # type: ignore[attr-defined]
+    (tmp_path / "core.plans.txt").write_text("recovery_bot.core.plans.x_f__mutmut_1: same\n")
+    assert tool.load_equivalents(tmp_path) == {  # type: ignore[attr-defined]
+        "recovery_bot.core.plans.x_f__mutmut_1": "same"
+    }

@@ -41,16 +41,23 @@ PKG = "src/recovery_bot"
 # module (under src/recovery_bot) -> the test files that are its own tests.
 TESTS: dict[str, list[str]] = {
     "sla/clocks.py": ["tests/test_sla.py"],
+    "sla/queue.py": ["tests/test_queue.py"],
+    "sla/config.py": ["tests/test_sla_config.py"],
     "intake/username.py": ["tests/test_username.py"],
     "intake/answers.py": ["tests/test_answers.py", "tests/test_answers_items.py"],
     "intake/decision.py": ["tests/test_recovery.py"],
     "intake/forms.py": ["tests/test_forms.py"],
     "intake/reason.py": ["tests/test_reason.py", "tests/test_topics.py"],
-    "sla/queue.py": ["tests/test_queue.py"],
     "commands/rules.py": ["tests/test_commands.py"],
+    "commands/config.py": ["tests/test_commands_config.py"],
     "digest/report.py": ["tests/test_digest.py"],
-    "core/snapshot.py": ["tests/test_snapshots.py"],
+    "digest/config.py": ["tests/test_digest.py"],
     "core/config.py": ["tests/test_config_schema.py"],
+    "core/durations.py": ["tests/test_config_schema.py"],
+    "core/errors.py": ["tests/test_config_schema.py"],
+    "core/plans.py": ["tests/test_applier.py"],
+    "core/pypi_user.py": ["tests/test_recovery.py"],
+    "core/snapshot.py": ["tests/test_snapshots.py"],
 }
 # Measured first and by default: the modules with hundreds (not thousands) of mutants.
 DEFAULT = [
@@ -61,46 +68,28 @@ DEFAULT = [
     "intake/forms.py",
 ]
 
-# Mutants that cannot change behaviour, by mutmut's name, with the reason. They are left
-# out of the total. (Names are mutmut's: <module>.x_<function>__mutmut_<n>.)
-EQUIVALENT: dict[str, str] = {
-    **{
-        f"recovery_bot.sla.clocks.x__comment_kind__mutmut_{n}": "callers test only for"
-        ' "resume" and "reply": the spelling of "command" is never read'
-        for n in (10, 11)
-    },
-    "recovery_bot.sla.clocks.x__lines_outside_fences__mutmut_2": "fenced=None is falsy like False",
-    "recovery_bot.sla.clocks.x__pause__mutmut_7": "a pause with start == until is empty and"
-    " deadline() ignores it (end <= start)",
-    **{
-        f"recovery_bot.sla.clocks.x__replay__mutmut_{n}": "event order: (at, order, index) is"
-        " unique per event and the label-on-issue event exists only when no awaiting-label"
-        " event does, so it never ties with one (snooze labels only record a time)"
-        for n in (21, 44, 45, 46, 47)
-    },
-    **{
-        f"recovery_bot.sla.clocks.x__replay__mutmut_{n}": "the set of awaiting spellings is"
-        " only read on an awaiting-label removal, which cannot coexist with the"
-        " label-on-issue event"
-        for n in (54, 55)
-    },
-    "recovery_bot.sla.clocks.x__replay__mutmut_60": "counts=None is falsy like False",
-    **{
-        f"recovery_bot.sla.clocks.x__replay__mutmut_{n}": "a maintainer reply moves the"
-        " clock itself at its own instant, so which replies set the label-on-issue event's"
-        " time only matters when there is none (bots are never maintainers)"
-        for n in (33, 34)
-    },
-    "recovery_bot.sla.clocks.x__utc__mutmut_3": "astimezone(None) gives the same instant in"
-    " the host zone; the result is only compared and subtracted",
-    "recovery_bot.sla.clocks.x_business_time_between__mutmut_37": "hi >= lo adds a zero span",
-    **{
-        f"recovery_bot.intake.username.x__normalize__mutmut_{n}": "the fast path for a bare"
-        " or backticked name: a mutant only skips it or feeds it a non-name, and the general"
-        " path returns the same result"
-        for n in (10, 11, 12, 13, 14, 17, 21, 22, 23, 24, 25, 26, 27, 29, 31)
-    },
-}
+# Mutants that cannot change behaviour are listed per module in tools/mutation_equivalents/
+# <module>.txt ("recovery_bot.sla.clocks" -> sla.clocks.txt), one "name: reason" per line
+# (names are mutmut's: <module>.x_<function>__mutmut_<n>); they are left out of the total.
+# One file per module, so work on two modules never edits the same file.
+EQUIVALENTS_DIR = ROOT / "tools" / "mutation_equivalents"
+
+
+def load_equivalents(directory: Path = EQUIVALENTS_DIR) -> dict[str, str]:
+    """Every equivalent mutant's name -> the reason it cannot change behaviour."""
+    out: dict[str, str] = {}
+    for path in sorted(directory.glob("*.txt")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            name, sep, why = line.partition(": ")
+            if not sep or not why.strip() or "__mutmut_" not in name:
+                raise SystemExit(f"{path}:{number}: expected '<mutant name>: <reason>'")
+            out[name.strip()] = why.strip()
+    return out
+
+
+EQUIVALENT = load_equivalents()
 
 KILLED = {"killed", "timeout", "caught by type check"}
 SKIPPED = {"skipped"}
