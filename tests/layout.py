@@ -27,6 +27,7 @@ PURE = (
     "recovery_bot.core.plans",
     "recovery_bot.core.snapshot",
     "recovery_bot.core.pypi_user",
+    "recovery_bot.core.lazy_re",
     "recovery_bot.intake.forms",
     "recovery_bot.intake.username",
     "recovery_bot.intake.reason",

@@ -58,6 +58,7 @@ TESTS: dict[str, list[str]] = {
     "core/plans.py": ["tests/test_applier.py"],
     "core/pypi_user.py": ["tests/test_recovery.py"],
     "core/snapshot.py": ["tests/test_snapshots.py"],
+    "core/lazy_re.py": ["tests/test_lazy_re.py"],
 }
 # Measured first and by default: the modules with hundreds (not thousands) of mutants.
 DEFAULT = [

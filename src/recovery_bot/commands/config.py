@@ -58,6 +58,7 @@ from recovery_bot.core.config import (
     text,
 )
 from recovery_bot.core.errors import ConfigError
+from recovery_bot.core.lazy_re import LazyPattern
 
 CloseReason = Literal["completed", "not_planned", "duplicate"]
 CLOSE_REASONS: tuple[str, ...] = ("completed", "not_planned", "duplicate")
@@ -81,8 +82,8 @@ WRONG_FORM_PLACEHOLDERS = (REPLY_PLACEHOLDERS - {"duplicate"}) | {"url"}
 SNOOZE_PLACEHOLDERS = (REPLY_PLACEHOLDERS - {"duplicate"}) | {"until"}
 REFUSAL_PLACEHOLDERS = frozenset({"actor", "command", "who", "support_email"})
 
-_NAME_RE = re.compile(r"\A[a-z][a-z0-9-]{0,39}\Z")
-_COMMAND_NAME_RE = re.compile(r"\A[a-z][a-z-]{1,31}\Z")
+_NAME_RE = LazyPattern(r"\A[a-z][a-z0-9-]{0,39}\Z")
+_COMMAND_NAME_RE = LazyPattern(r"\A[a-z][a-z-]{1,31}\Z")
 _MAX_LABEL = 50  # GitHub's limit on label names
 
 

@@ -37,6 +37,7 @@ import yaml
 
 from recovery_bot.core.durations import parse_duration
 from recovery_bot.core.errors import ConfigError
+from recovery_bot.core.lazy_re import LazyPattern
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -47,9 +48,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound="DataclassInstance")
-_REPO_RE = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\Z")
-_LOGIN_RE = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?\Z")
-_TEAM_RE = re.compile(r"\A[A-Za-z0-9-]+/[A-Za-z0-9._-]+\Z")
+_REPO_RE = LazyPattern(r"\A[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}\Z")
+_LOGIN_RE = LazyPattern(r"\A[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?\Z")
+_TEAM_RE = LazyPattern(r"\A[A-Za-z0-9-]+/[A-Za-z0-9._-]+\Z")
 
 
 #: A feature's section parser: (its ``Section``, the config so far) -> its frozen dataclass.
@@ -333,7 +334,7 @@ def check_template(sec: Section, key: str, text: str, allowed: Collection[str]) 
     return text
 
 
-def _matches(pattern: re.Pattern[str], what: str) -> Reader:
+def _matches(pattern: LazyPattern, what: str) -> Reader:
     """A ``check`` that every string of the value matches ``pattern``."""
 
     def check(sec: Section, name: str, value: Any) -> None:

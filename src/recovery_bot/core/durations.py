@@ -5,11 +5,12 @@ Kept separate and pure so the SLA, timeout and cache settings all read the same 
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
+from recovery_bot.core.lazy_re import LazyPattern
+
 _UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|w|d|h|m|s)")
+_PART = LazyPattern(r"(\d+(?:\.\d+)?)(ms|w|d|h|m|s)")
 
 
 def parse_duration(text: str | int | float) -> timedelta:

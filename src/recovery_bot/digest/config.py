@@ -21,11 +21,11 @@ result as ``AppConfig.digest``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from recovery_bot.core.config import read_section, setting, text
+from recovery_bot.core.lazy_re import LazyPattern
 
 #: The digest issue's title starts with this (``digest.report.digest_title``).
 DEFAULT_TITLE_PREFIX = "Support backlog digest"
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from recovery_bot.core.config import AppConfig, Section
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_TIME_RE = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_TIME_RE = LazyPattern(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
 def _weekday(section: Section, name: str, value: Any) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from recovery_bot.core.config import AppConfig, LabelsConfig
+from recovery_bot.core.lazy_re import LazyPattern
 from recovery_bot.core.plans import Plan
 from recovery_bot.core.pypi_user import PyPIUser
 from recovery_bot.intake import answers
@@ -167,9 +168,9 @@ def gather_facts(
     )
 
 
-_RECOVERY_TITLE = re.compile(r"account[\s_-]*recover", re.I)
+_RECOVERY_TITLE = LazyPattern(r"account[\s_-]*recover", re.I)
 # A body edited down to "solved" (or withdrawn) after filing is no request to answer.
-_SOLVED = re.compile(
+_SOLVED = LazyPattern(
     r"\b(?:solved|resolved|fixed|never\s*mind|found (?:my|the) (?:recovery )?codes?|"
     r"please close|can be closed|no action (?:is )?needed|cancell?ed|please ignore)\b",
     re.I,
@@ -218,7 +219,7 @@ def with_lookup(facts: Facts, user: PyPIUser | None) -> Facts:
 
 # --- the decision -------------------------------------------------------------------
 
-_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+_MENTION = LazyPattern(r"@(?=[A-Za-z0-9])")
 
 
 def neutralize_mentions(text: str) -> str:

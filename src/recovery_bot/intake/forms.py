@@ -73,6 +73,8 @@ from typing import Literal, get_args
 
 import yaml
 
+from recovery_bot.core.lazy_re import LazyPattern
+
 __all__ = [
     "FORM_IDS",
     "CheckboxOption",
@@ -153,7 +155,7 @@ class ParsedForm:
 
 # --------------------------------------------------------------------------- normalization
 
-_CLOSING_HASHES_RE = re.compile(r"[ \t]+#+[ \t]*$")
+_CLOSING_HASHES_RE = LazyPattern(r"[ \t]+#+[ \t]*$")
 
 
 # Bounds that keep user text out of the caches: the longest template label is ~55
@@ -258,7 +260,7 @@ _HISTORY_FORMS: dict[str, FormId] = {
 }
 _SHARED_NORMS = frozenset({"code of conduct"})
 _KINDS: frozenset[str] = frozenset(get_args(FieldKind))
-_MD_COMMENT_RE = re.compile(r"<!--(.*?)-->", re.S)
+_MD_COMMENT_RE = LazyPattern(r"<!--(.*?)-->", re.S)
 
 
 def _gen_rank(generation: str) -> str:
@@ -439,17 +441,17 @@ def _registry() -> _Registry:
 
 # --------------------------------------------------------------------------- body scanning
 
-_ATX_RE = re.compile(r" {0,3}(#{1,6})(?!#)[ \t]*(.*?)[ \t]*$")
-_BOLD_RE = re.compile(r" {0,3}(\*\*|__)(.+?)\1[ \t]*:?[ \t]*$")
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})([^\n]*)$", re.M)
+_ATX_RE = LazyPattern(r" {0,3}(#{1,6})(?!#)[ \t]*(.*?)[ \t]*$")
+_BOLD_RE = LazyPattern(r" {0,3}(\*\*|__)(.+?)\1[ \t]*:?[ \t]*$")
+_FENCE_RE = LazyPattern(r"^ {0,3}(`{3,}|~{3,})([^\n]*)$", re.M)
 # Applied to "\n" + body (see _scan): the leading literal makes the search fast.
-_CANDIDATE_RE = re.compile(r"\n( {0,3}(?:#|\*\*|__)[^\n]*)")
-_BOX_RE = re.compile(r"[ \t]*(?:[-*+][ \t]+)?\[([ xX]?)\][ \t]*(.*)")
+_CANDIDATE_RE = LazyPattern(r"\n( {0,3}(?:#|\*\*|__)[^\n]*)")
+_BOX_RE = LazyPattern(r"[ \t]*(?:[-*+][ \t]+)?\[([ xX]?)\][ \t]*(.*)")
 _TICKS = frozenset("xX")
-_BOX_LINE_RE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?\[[ xX]?\]", re.M)
-_BULLET_RE = re.compile(r"[ \t]*[-*+][ \t]+")
-_RULE_RE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_REASON_PREFIX_RE = re.compile(r"\s*reason\s*:[ \t]*", re.I)
+_BOX_LINE_RE = LazyPattern(r"^[ \t]*(?:[-*+][ \t]+)?\[[ xX]?\]", re.M)
+_BULLET_RE = LazyPattern(r"[ \t]*[-*+][ \t]+")
+_RULE_RE = LazyPattern(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_REASON_PREFIX_RE = LazyPattern(r"\s*reason\s*:[ \t]*", re.I)
 _NO_RESPONSE = "_no response_"
 _REASON_NORM = "reason for request"
 _HEADING_FIRST = frozenset("#*_")
@@ -856,7 +858,7 @@ def parse_body(body: str | None) -> ParsedForm:
 
 
 # A setext heading: a line of text underlined with = or - (``PyPI Username\n-----``).
-_SETEXT_RE = re.compile(r"^([^\n#>*_`\-\s][^\n]{0,80})\n(?:=+|-{3,})[ \t]*$", re.M)
+_SETEXT_RE = LazyPattern(r"^([^\n#>*_`\-\s][^\n]{0,80})\n(?:=+|-{3,})[ \t]*$", re.M)
 
 
 def _setext_to_atx(body: str, reg: _Registry) -> str:

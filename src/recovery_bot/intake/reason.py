@@ -56,6 +56,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from recovery_bot.core.lazy_re import LazyPattern
+
 log = logging.getLogger(__name__)
 
 ReasonClass = Literal["lost_email", "lost_2fa", "both", "unclear"]
@@ -523,7 +525,7 @@ def _trigger_pattern() -> re.Pattern[str]:
 
 
 _TRIGGER = _trigger_pattern()
-_CJK_MASTER = re.compile("|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(_RULES) if r.cjk))
+_CJK_MASTER = LazyPattern("|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(_RULES) if r.cjk))
 _ALT_CACHE: dict[tuple[int, ...], re.Pattern[str]] = {}
 
 
@@ -552,11 +554,11 @@ def _rules_at(sentence: str, pos: int) -> re.Pattern[str] | None:
     return pat
 
 
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
-_FENCED = re.compile(r"```.*?(?:```|\Z)", re.S)
+_HTML_COMMENT = LazyPattern(r"<!--.*?(?:-->|\Z)", re.S)
+_FENCED = LazyPattern(r"```.*?(?:```|\Z)", re.S)
 # A form option quoted as the name of a box ('I had to tick the "2FA codes lost"
 # checkbox'): a reference to the form, not a statement.
-_QUOTED_BOX = re.compile(
+_QUOTED_BOX = LazyPattern(
     r"\"[^\"\n]{1,80}\"\s+(?:check\s?-?box(?:es)?|box(?:es)?|option)\b|"
     # "... forcing me to check the box below stating I lost my recovery codes": the box's
     # words, not the reporter's (the codes stay named, for a later "I still have them").
@@ -564,38 +566,38 @@ _QUOTED_BOX = re.compile(
     r"(?:that\s+)?i\s+(?:have\s+)?(?:lost|never\s+generated|don't\s+have|do\s+not\s+have)"
     r"(?:\s+or\s+have\s+lost(?:\s+access\s+to)?)?"
 )
-_CJK_LATIN_SEAM = re.compile(
+_CJK_LATIN_SEAM = LazyPattern(
     r"(?<=[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef])(?=[a-z0-9])|"
     r"(?<=[a-z0-9])(?=[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef])"
 )
-_SPACES = re.compile(r"[^\S\n\r]+")
-_NO_RESPONSE = re.compile(r"_no response_", re.I)
-_URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+_SPACES = LazyPattern(r"[^\S\n\r]+")
+_NO_RESPONSE = LazyPattern(r"_no response_", re.I)
+_URL_RE = LazyPattern(r"\b(?:https?://|www\.)\S+", re.I)
 # Addresses in the reason become one EMAIL topic word ("alice@x.com no longer works").
-_ADDR_RE = re.compile(r"(?<![\w.+%-])[\w.+%-]{1,64}@[\w-]+(?:\.[\w-]+)+")
+_ADDR_RE = LazyPattern(r"(?<![\w.+%-])[\w.+%-]{1,64}@[\w-]+(?:\.[\w-]+)+")
 # Sentences: sentence ends, lines, brackets. Contrast words ("but", "however") split
 # sentences further into clauses: they are the ``split`` rows of the rule table.
-_SENTENCE_SPLIT = re.compile(r"[.!?;]+(?=\s|$)|[\n\r。！？；，、]+")
+_SENTENCE_SPLIT = LazyPattern(r"[.!?;]+(?=\s|$)|[\n\r。！？；，、]+")
 # Words allowed between two coordinated topics ("my e-mail and my 2FA app").
-_CONNECT_RE = re.compile(
+_CONNECT_RE = LazyPattern(
     r"(?:[\s,/&+]|\b(?:and|or|nor|as\s+well\s+as|plus|also|both|either|neither|my|the|"
     r"possibly|probably|maybe|perhaps|"
     r"our|its|their|to|access|even|along\s+with|together\s+with|with|"
     # French: "mon téléphone et l'accès à mon adresse mail".
     r"et|ou|mon|ma|mes|le|la|les|aussi)\b|l'acc[eè]s\s+[àa]|l'|[和与及跟也]|以及|还有)*$"
 )
-_HEDGE = re.compile(r"\b(?:may|might|maybe|perhaps|probably|possibly)\b")
-_PAREN = re.compile(r"\([^()]{0,120}\)")
+_HEDGE = LazyPattern(r"\b(?:may|might|maybe|perhaps|probably|possibly)\b")
+_PAREN = LazyPattern(r"\([^()]{0,120}\)")
 # "locked out of my account due to 2FA": the cause after a blocking object still counts.
-_CAUSE_RE = re.compile(
+_CAUSE_RE = LazyPattern(
     r"^\s*(?:,\s*)?(?:due\s+to|because\s+of|thanks\s+to|owing\s+to|because|as)\s+"
     r"(?:(?:i|my|the|a|of|lost|losing|no|not|having)\s+){0,3}$"
 )
-_PRONOUN_RE = re.compile(r"\b(?:it|its|it's|that|this|which|them|they|those|these|one)\b")
+_PRONOUN_RE = LazyPattern(r"\b(?:it|its|it's|that|this|which|them|they|those|these|one)\b")
 # "I have access to the e-mail, but not to the 2FA": an elliptical negation.
-_ELLIPTIC_NOT = re.compile(r"\s*(?:not|no)\b")
-_NEG_BARRIER = re.compile(r"[,:]|\b(?:and|or|then)\b")
-_TYPO_UNLESS = re.compile(r"\b(?:username|user\s+name|password|name)\b")
+_ELLIPTIC_NOT = LazyPattern(r"\s*(?:not|no)\b")
+_NEG_BARRIER = LazyPattern(r"[,:]|\b(?:and|or|then)\b")
+_TYPO_UNLESS = LazyPattern(r"\b(?:username|user\s+name|password|name)\b")
 
 
 @dataclass(slots=True)
@@ -981,8 +983,8 @@ _FILLER = (
 )
 
 
-def _code_patterns(codes: str) -> re.Pattern[str]:
-    return re.compile(
+def _code_patterns(codes: str) -> LazyPattern:
+    return LazyPattern(
         # "I (still) (do) have (all 8 of) my recovery codes", "I kept the backup codes".
         rf"\b(?:(?:still|do|also|actually|definitely|already)\s+)*(?:have|has|got|possess|"
         rf"keep|kept|hold|retain(?:ed)?|found)\s+(?:{_FILLER}\s+){{0,5}}{codes}\b"
@@ -1014,7 +1016,7 @@ def _code_patterns(codes: str) -> re.Pattern[str]:
 
 _HAVE_CODES = _code_patterns(_CODES)
 _HAVE_CODES_LOOSE = _code_patterns(_CODES_LOOSE)
-_HAVE_CODES_ZH = re.compile(
+_HAVE_CODES_ZH = LazyPattern(
     r"(?:还|仍然|仍|都)?(?<![没沒])有(?:[^，。！？\s没沒]{0,6})?(?:恢复码|恢復碼|恢复代码|备用码|备份码)"
     r"|(?:恢复码|恢復碼|备用码)(?:还在|都在)"
     # Japanese: "リカバリーコードは持っています" (I have the recovery codes).
@@ -1025,26 +1027,26 @@ _HAVE_CODES_ZH = re.compile(
     r"(?:mes|les|nos)\s+codes?\s+de\s+(?:r[ée]cup[ée]ration|secours)"
 )
 # Before the match, in the same clause: negation, condition, wish.
-_CODES_NEG_BEFORE = re.compile(
+_CODES_NEG_BEFORE = LazyPattern(
     r"(?:\bnot|\bnever|n't|\bno\s+longer|\bneither|\bnor|\bif|\bwhether|\bunless|\bwithout|"
     r"\bwish|\bhope|\bthought|\bdont|\bcant)\b(?:\W+\w+){0,4}\W*$"
 )
 # After the match, in the same clause: the codes are somewhere lost.
-_CODES_LOSS_AFTER = re.compile(
+_CODES_LOSS_AFTER = LazyPattern(
     r"\b(?:lost|lose|stolen|broken|broke|died|dead|gone|wiped|deleted|no\s+longer|old|"
     r"former|previous|anymore|any\s+more|can't\s+find|cannot\s+find|misplaced|crashed|"
     r"reset|returned|don't\s+have|do\s+not\s+have|no\s+access)\b"
 )
 # Codes of another site are not this account's (#10310, #7870); "... got recovery codes
 # for it as well", "it" being the TestPyPI account named before (#3523).
-_CODES_OTHER_SITE = re.compile(
+_CODES_OTHER_SITE = LazyPattern(
     r"\s+(?:\w+\s+){0,2}?for\s+(?:my\s+|the\s+|that\s+|our\s+)?(?:test[\s.-]?py\s?pi|github|"
     r"gitlab|google|microsoft|aws|npm)"
 )
-_CODES_FOR_IT = re.compile(r"\s+(?:\w+\s+){0,2}?for\s+it\b")
+_CODES_FOR_IT = LazyPattern(r"\s+(?:\w+\s+){0,2}?for\s+it\b")
 # "I do have the codes. But I had to tick the box": the sentence, not the clause, holds
 # "codes ... but I still have them".
-_CODES_BUT_HAVE = re.compile(
+_CODES_BUT_HAVE = LazyPattern(
     rf"\b{_CODES}\b[^.!?\n]{{0,80}}?\b(?:but|however)\s+i\s+(?:still\s+|do\s+|actually\s+)*"
     r"(?:have|kept|saved)\s+them\b"
 )
@@ -1058,16 +1060,16 @@ _DEVICE_CHECK = (
     r"e-?mail\s+(?:confirmation|verification)|(?:verify|verifying|confirm|confirming)\s+"
     r"(?:my|the|this|your)\s+(?:device|log\s?in))"
 )
-_CODES_THEN_DEVICE_CHECK = re.compile(
+_CODES_THEN_DEVICE_CHECK = LazyPattern(
     rf"\b{_CODES}\b[^.!?\n]{{0,100}}?\b{_DEVICE_CHECK}"
     # "... asks me for an e-mail confirmation ... even if I use a recovery code".
     rf"|\b{_DEVICE_CHECK}[^.!?\n]{{0,100}}?\b(?:use|using|used|with)\s+(?:(?:a|my|the|one|one\s+of\s+"
     rf"my)\s+)?{_CODES}\b"
 )
-_CODES_LOST_BEFORE = re.compile(
+_CODES_LOST_BEFORE = LazyPattern(
     r"\b(?:lost|lose|no|without|never|don't\s+have|do\s+not\s+have)\s+(?:\w+\s+){0,3}$"
 )
-_CODE_CLAUSE_SPLIT = re.compile(
+_CODE_CLAUSE_SPLIT = LazyPattern(
     r"[.!?;]+(?=\s|$)|[\n\r]+|[。！？；]|\b(?:but|however|although|though|whereas|because)\b"
 )
 
@@ -1135,7 +1137,7 @@ def mentions_having_recovery_codes(text: str | None) -> bool:
 # cannot), then a domain with a dot and a TLD of letters, so "user@localhost" and
 # "package@1.2.3" are not addresses. One C-level search; every quantifier is bounded by
 # a dot or a length, so hostile input cannot make it backtrack quadratically.
-_ADDRESS = re.compile(
+_ADDRESS = LazyPattern(
     r"(?<=[\w.!#$%&'+/=?^{|}~-])@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,63}(?![\w-])"
 )
 
@@ -1175,7 +1177,7 @@ _FAIL_CUE = (
     r"refused|declined|incorrect|wrong|expired|already\s+(?:been\s+)?used|used\s+up)"
     r"|fail(?:s|ed|ing)?\b|rejected|invalid|already\s+(?:been\s+)?used)"
 )
-_CODES_FAIL = re.compile(
+_CODES_FAIL = LazyPattern(
     # "my recovery codes don't work", "I have the codes but they are rejected".
     rf"\b{_FAIL_CODES}\b(?:\s+(?:i|that\s+i|which\s+i)\s+(?:\w+\s+){{0,3}}?"
     r"(?:have|had|saved|kept|stored|generated|got|tried|entered|used)(?:\s+\w+){0,3}?)?"
@@ -1206,16 +1208,16 @@ _CODES_FAIL = re.compile(
 )
 # In the same sentence before the failure: a condition, not a report ("if the codes
 # don't work", "in case my codes are rejected").
-_FAIL_COND_BEFORE = re.compile(r"\b(?:if|whether|unless|in\s+case)\b[^,;]{0,80}$")
-_FAIL_SENTENCES = re.compile(r"[.!?;]+(?=\s|$)|[\n\r。！？；]+")
-_CODES_FAIL_ZH = re.compile(
+_FAIL_COND_BEFORE = LazyPattern(r"\b(?:if|whether|unless|in\s+case)\b[^,;]{0,80}$")
+_FAIL_SENTENCES = LazyPattern(r"[.!?;]+(?=\s|$)|[\n\r。！？；]+")
+_CODES_FAIL_ZH = LazyPattern(
     r"(?:恢复码|恢復碼|恢复代码|备用码|备份码|リカバリーコード|復旧コード|回復コード)"
     r"[^。！？\n]{0,12}(?:无效|無效|不能用|不可用|用不了|不行|错误|錯誤|被拒|无法使用|無法使用|"
     r"使えな|無効|通らな)"
 )
 
 
-_RECOVERY_WORD = re.compile(r"recovery|backup|r[ée]cup[ée]ration|secours")
+_RECOVERY_WORD = LazyPattern(r"recovery|backup|r[ée]cup[ée]ration|secours")
 
 
 _LAST_FAIL: tuple[str, bool] = ("", False)
@@ -1290,13 +1292,13 @@ Topic = Literal[
 
 # Each row: topic, substrings of which one must be in the text for the pattern to be
 # tried (a C-speed ``in`` instead of an alternation tried at every word), pattern.
-_TOPIC_RES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+_TOPIC_RES: tuple[tuple[str, tuple[str, ...], LazyPattern], ...] = (
     # Hijacked, taken over, suspended or frozen by PyPI ("account suspended / out of
     # compliance" notices). A stolen *phone* is a lost device, not a compromise.
     ("compromised",
      ("hack", "hijack", "compromis", "taken over", "takeover", "take over", "unauthori",
       "compliance", "suspen", "frozen", "stolen", "someone", "malicious", "attacker"),
-     re.compile(
+     LazyPattern(
         r"\b(?:hack(?:ed|er|ers)|hijack\w*|compromised|taken\s+over|take\s?over|"
         r"unauthori[sz]ed\s+(?:access|log\s?ins?|sign[- ]?ins?|changes?|uploads?|releases?)|"
         r"out\s+of\s+compliance|(?:account|profile)\s+(?:\w+\s+){0,3}?(?:suspended|frozen|"
@@ -1307,7 +1309,7 @@ _TOPIC_RES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     # The account (not a project) should go away.
     ("deletion",
      ("delet", "remov", "clos", "terminat", "eras", "get rid"),
-     re.compile(
+     LazyPattern(
         r"\b(?:delet\w*|remov\w*|clos(?:e|ing)|terminat\w*|eras\w*|get\s+rid\s+of)\s+"
         r"(?:of\s+)?(?:(?:my|the|this|that|our|both|these|those|it|an?)\s+)?"
         r"(?:(?:old|pypi|test\s?pypi|user|personal|unused|duplicate|second|other|former|entire|"
@@ -1320,7 +1322,7 @@ _TOPIC_RES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("deletion",
      ("suppr", "elimin", "borrar", "exclu", "apagar", "deletar", "schen", "删除", "注销",
       "刪除", "註銷", "削除"),
-     re.compile(
+     LazyPattern(
         r"\b(?:supprimer|suppression\s+d[eu])\s+(?:le\s+|mon\s+|notre\s+|ce\s+)?compte|"
         r"\b(?:eliminar|borrar|excluir|apagar|deletar)\s+(?:mi\s+|la\s+|minha\s+|a\s+)?"
         r"(?:cuenta|conta)|\b(?:konto|account)\s+(?:\w+\s+)?l[öo]schen|"
@@ -1328,7 +1330,7 @@ _TOPIC_RES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     # The address on the account was never verified.
     ("unverified_email",
      ("verif", "confirm", "validat", "activat", "authenticated", "finali", "complet", "finish"),
-     re.compile(
+     LazyPattern(
         r"\bneeds?\s+to\s+be\s+(?:verified|confirmed)|\b(?:can't|cannot|can\s+not|unable\s+to)\s+"
         r"verify\b|"
         r"\bunverified\b|\b(?:not|never|wasn't|isn't|hasn't|haven't)\s+(?:been\s+|yet\s+)?"
@@ -1340,23 +1342,23 @@ _TOPIC_RES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         r"\b(?:verify|confirm|validate)\s+(?:my|the|this|that)\s+(?:e-?mail|address|account)"
         r"(?!\s+(?:and|before))")),
     # Weaker: a sign-up verification mail that never came (unless it is the device mail).
-    ("unverified_email?", ("verification", "activation"), re.compile(
+    ("unverified_email?", ("verification", "activation"), LazyPattern(
         r"\b(?:verification|activation)\s+(?:e-?mail|mail|link)\s+(?:\w+\s+){0,3}?"
         r"(?:never|not|didn't|did\s+not|no)\b")),
     # A repeat of an earlier request: an issue number or link ...
-    ("refiling", ("#", "/issues/"), re.compile(
+    ("refiling", ("#", "/issues/"), LazyPattern(
         r"(?<![\w&/])#\d{3,6}\b|github\.com/(?:pypi|pypa)/(?:pypi-)?support/issues/\d+")),
     # ... or words saying so.
     ("refiling", ("previous", "earlier", "prior", "original", "old ", "last ", "first ",
                   "other ", "former", "closed"),
-     re.compile(
+     LazyPattern(
         r"\b(?:previous|earlier|prior|original|old|last|first|other|former)\s+"
         r"(?:issue|request|ticket|recovery\s+request|account\s+recovery\s+request)s?\b|"
         r"\b(?:issue|request|ticket)\s+(?:\w+\s+){0,3}?(?:was|got|has\s+been|had\s+been)\s+"
         r"(?:\w+\s+)?closed")),
     ("refiling", ("again", "anew", "second time", "reopen", "re-open", "refil", "re-fil",
                   "resubmit", "re-submit", "repost", "re-post", "already"),
-     re.compile(
+     LazyPattern(
         r"\bre-?(?:open\w*|fil\w*|submit\w*|post\w*)\b|\bresubmit\w*|"
         r"\b(?:submit\w*|fil(?:e|ed|ing)|open(?:ed|ing)?|creat\w*|post\w*|request\w*|"
         r"asking)\s+(?:\w+\s+){0,3}?(?:again|a\s+second\s+time|anew)\b|"
@@ -1366,16 +1368,16 @@ _TOPIC_RES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
 # The key substrings of each row as one literal alternation (one C-level scan).
 _TOPIC_ROWS = tuple((name, name.rstrip("?"), keys, pattern) for name, keys, pattern in _TOPIC_RES)
 # Every key at once: most reasons have none, and one scan says so.
-_ANY_TOPIC_KEY = re.compile(
+_ANY_TOPIC_KEY = LazyPattern(
     "|".join(
         re.escape(k)
         for k in sorted({k for _, keys, _ in _TOPIC_RES for k in keys}, key=len, reverse=True)
     )
 )
-_TESTPYPI_RE = re.compile(r"\btest[\s.-]?py\s?pi\b|\btest\.pypi\.org")
+_TESTPYPI_RE = LazyPattern(r"\btest[\s.-]?py\s?pi\b|\btest\.pypi\.org")
 # TestPyPI named only beside a locked pypi.org account ("codes for TestPyPI but not
 # PyPI", "no access to my account at pypi.org", "log into production").
-_PROD_LOCKED = re.compile(
+_PROD_LOCKED = LazyPattern(
     r"(?:\bnot|n't|\bno|\bnever|\blost|\blocked\s+out|\bunable|\bcannot)\b[^.!?\n]{0,50}"
     r"(?<!test\.)\bpypi\.org\b|\bproduction\b|\bbut\s+not\s+(?:on\s+|for\s+)?(?:the\s+)?"
     r"(?:real\s+|regular\s+|main\s+)?pypi\b(?!\.)"
@@ -1383,14 +1385,14 @@ _PROD_LOCKED = re.compile(
 # PyPI's breached-password block ("This password appears in a security breach or has
 # been compromised") is a password to change, not a taken-over account (ADMIN-REPLIES
 # 3.7): removed before looking for a compromise.
-_BREACHED_PASSWORD = re.compile(
+_BREACHED_PASSWORD = LazyPattern(
     r"\bpasswords?\s+(?:\w+\s+){0,6}?(?:compromised|breach\w*|leak\w*|pwned)\b"
     r"(?:\s+or\s+(?:has\s+been\s+|was\s+|is\s+)?(?:compromised|leaked|breached)\b)?|"
     r"\b(?:compromised|breached|leaked|pwned)\s+passwords?\b|\bsecurity\s+breach\b"
 )
 # PyPI's new-device check: "Please confirm this login ... a new or previously
 # unrecognized device ... check your email for a login confirmation link".
-_ND_MENTION = re.compile(
+_ND_MENTION = LazyPattern(
     r"\bunrecogni[sz]ed\b|\bconfirm\s+this\s+log\s?in\b|\blog\s?in[\s-]confirmation\b|"
     r"\b(?:confirm|verify|approve|authori[sz]e)\s+(?:(?:the|this|a|my|that|your)\s+)?"
     r"(?:new\s+)?(?:device|log\s?in|sign[- ]?in|browser|location)\b|"
@@ -1399,7 +1401,7 @@ _ND_MENTION = re.compile(
     r"\b(?:e-?mail|mail|link|confirm\w*|verif\w*)\b[^.!?\n]{0,60}\bnew\s+devices?\b"
 )
 # ... and that mail does not come through.
-_ND_BLOCKED = re.compile(
+_ND_BLOCKED = LazyPattern(
     r"\bnever\s+(?:\w+\s+)?(?:arriv\w*|receiv\w*|c[ao]me?s?|gets?|got|shows?\s+up|showed\s+up)|"
     r"\b(?:don't|do\s+not|didn't|did\s+not|doesn't|does\s+not|haven't|have\s+not|hasn't|"
     r"not|can't|cannot|can\s+not|unable\s+to|no)\s+(?:\w+\s+){0,2}?(?:receiv\w*|get|getting|"
@@ -1408,7 +1410,7 @@ _ND_BLOCKED = re.compile(
     r"(?:invalid|expired)"
 )
 # ... or it did: "I received the 'Unrecognized login' e-mail", "after clicking the link".
-_ND_RECEIVED = re.compile(
+_ND_RECEIVED = LazyPattern(
     r"\b(?:i|which\s+i|after|and)\s+(?:have\s+|had\s+)?(?:received|got|clicked|clicking|opened|"
     r"followed)\b"
 )
@@ -1426,10 +1428,10 @@ def _new_device_blocked(t: str) -> bool:
     return _ND_BLOCKED.search(t) is not None or _ND_RECEIVED.search(t) is None
 
 
-_NOT_ADDRESS_SUBJECT = re.compile(r"\b(?:codes?|they|them|tokens?|otp|totp|2fa|keys?)\b[^.!?\n]*$")
-_URL_ANY = re.compile(r"\b(?:https?://|www\.)\S+")
+_NOT_ADDRESS_SUBJECT = LazyPattern(r"\b(?:codes?|they|them|tokens?|otp|totp|2fa|keys?)\b[^.!?\n]*$")
+_URL_ANY = LazyPattern(r"\b(?:https?://|www\.)\S+")
 # "... like I did with the TestPyPI account": a comparison, not the locked account.
-_TESTPYPI_ASIDE = re.compile(r"\b(?:like|as)\s+(?:i|we)\s+(?:did|have|had)\b|\binstead\b")
+_TESTPYPI_ASIDE = LazyPattern(r"\b(?:like|as)\s+(?:i|we)\s+(?:did|have|had)\b|\binstead\b")
 
 
 def _names_testpypi_account(low: str) -> bool:
@@ -1453,7 +1455,7 @@ def _names_testpypi_account(low: str) -> bool:
 
 
 # An earlier issue named as a separate, companion request is not a repeat of this one.
-_NOT_A_REPEAT = re.compile(
+_NOT_A_REPEAT = LazyPattern(
     r"\b(?:distinct|separate|partner|companion|sibling|parallel)\s+"
     r"(?:\w+\s+)?(?:request|issue|ticket)|\bsame\s+(?:organi[sz]ation|company|team|org)\b"
 )
@@ -1470,12 +1472,12 @@ _OTHER_WORDS = frozenset(
     "perdí correo os meu minha uma conta mas não tenho perdi ich und der die das mein "
     "meine nicht ist ein eine mit zu konto habe auf für kein il mio mia sono ho non".split()
 )
-_WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_WORD_RE = LazyPattern(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
-_CJK_CHAR = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_OTHER_SCRIPT = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0590-\u06ff\u0900-\u0dff\u0e00-\u0e7f]")
-_LATIN_LETTER = re.compile(r"[a-z\u00c0-\u024f]")
+_CJK_CHAR = LazyPattern(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_OTHER_SCRIPT = LazyPattern(r"[\u0370-\u03ff\u0400-\u052f\u0590-\u06ff\u0900-\u0dff\u0e00-\u0e7f]")
+_LATIN_LETTER = LazyPattern(r"[a-z\u00c0-\u024f]")
 
 
 def _mostly_not_english(t: str) -> bool:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from recovery_bot.core.lazy_re import LazyPattern
 from recovery_bot.core.pypi_user import MAX_USERNAME_LENGTH, is_valid_username
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class UsernameResult:
 # (e-mail or invalid) instead of splitting and peeling megabytes.
 _MAX_INPUT = 1000
 
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_HTML_COMMENT = LazyPattern(r"<!--.*?(?:-->|\Z)", re.S)
 # Whitespace plus invisible characters that copy-paste leaves at the edges (ZWSP, BOM...).
 _EDGE_CHARS = " \t\r\n\f\v\u00a0\u200b\u200c\u200d\u2060\ufeff"
 # Quote-like characters people wrap a name in. Stripping them from the edges one by one
@@ -86,36 +87,36 @@ _TRAILING_PUNCT = ".,;:!?"
 # hyphen only counts as a separator with a space before it (``user-alice`` is a name).
 _PYPI_WORD = r"(?:test[\s.-]?)?py\s?pi(?:\.org)?"
 _LABEL_WORD = r"(?:user[\s_-]?name|user|name|login|account(?:\s+name)?|handle)"
-_LABEL = re.compile(
+_LABEL = LazyPattern(
     rf"^(?:(?:my|the|our)\s+)?(?:{_PYPI_WORD}\s*{_LABEL_WORD}?|{_LABEL_WORD})"
     rf"(?:\s+(?:on|at|for)\s+{_PYPI_WORD})?"
     r"\s*(?:[:=]|\s[-–—]\s*|\s+(?:is|was|would\s+be|should\s+be)\s+)\s*",
     re.I,
 )
 # "Username alice" / "PyPI username alice": a label then exactly one more token.
-_LABEL_SPACE = re.compile(rf"^(?:{_PYPI_WORD}\s*)?user[\s_-]?name\s+(?=\S+$)", re.I)
+_LABEL_SPACE = LazyPattern(rf"^(?:{_PYPI_WORD}\s*)?user[\s_-]?name\s+(?=\S+$)", re.I)
 # Hedges in front of a name: "probably alice", "I think it's alice", "it is alice".
-_HEDGE = re.compile(
+_HEDGE = LazyPattern(
     r"^(?:i\s+(?:think|believe|guess)\s+(?:that\s+)?|probably\s+|maybe\s+|perhaps\s+|"
     r"likely\s+|it'?s\s+|it\s+is\s+|should\s+be\s+)",
     re.I,
 )
 # "alice @ TestPyPI", "alice on pypi.org", "alice at test.pypi.org": the site, not a
 # second name (a space before it, so "alice@pypi.org" stays an address).
-_TRAILING_SITE = re.compile(
+_TRAILING_SITE = LazyPattern(
     rf"(?<=\S)\s+(?:@|on|at|in|for)\s+(?:the\s+)?(?P<site>{_PYPI_WORD})(?:\s+site)?\W*$", re.I
 )
-_TRAILING_HEDGE = re.compile(
+_TRAILING_HEDGE = LazyPattern(
     r"(?<=\S)\s+(?:i\s+think|i\s+guess|i\s+believe|probably|maybe|perhaps)\W*$", re.I
 )
 # Markdown scaffolding at the start of a line: headings, quotes, list bullets.
-_LEADING_MARK = re.compile(r"^(?:#{1,6}\s+|>\s*|[-*+]\s+|\d{1,2}[.)]\s+)")
+_LEADING_MARK = LazyPattern(r"^(?:#{1,6}\s+|>\s*|[-*+]\s+|\d{1,2}[.)]\s+)")
 _LEADING_MARK_FIRST = frozenset("#>-*+0123456789")
 # First letters of every _LABEL / _LABEL_SPACE / _HEDGE match.
 _LABEL_FIRST = frozenset("mtoupnlahiops")
 # A trailing "(I think)", "(on test.pypi.org!)", "[test pypi]" after the value.
-_TRAILING_PAREN = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]\s*$")
-_MENTIONS_TEST = re.compile(r"test[\s.-]?py\s?pi", re.I)
+_TRAILING_PAREN = LazyPattern(r"\s*[(\[]([^()\[\]]*)[)\]]\s*$")
+_MENTIONS_TEST = LazyPattern(r"test[\s.-]?py\s?pi", re.I)
 
 # Values that mean "I don't know" (whole value) ...
 _NONANSWER_EXACT = frozenset(
@@ -130,7 +131,7 @@ _NONANSWER_EXACT = frozenset(
 # ... and values that mean the field was left unfilled (GitHub's empty-field marker).
 _EMPTY_EXACT = frozenset({"no response", "_no response_"})
 # ... or that start with a non-answer phrase ("I don't remember, sorry").
-_NONANSWER_PREFIX = re.compile(
+_NONANSWER_PREFIX = LazyPattern(
     r"^(?:i\s+)?(?:do\s*n[o']?t|dont|can'?t|cannot|can\s+not|could\s*n'?t|could\s+not)"
     r"\s+(?:remember|recall|know)\b"
     r"|^(?:i\s*(?:'ve|'d|\s+have|\s+had)?\s+)?(?:forg[oe]t|forgotten)\b"
@@ -138,7 +139,7 @@ _NONANSWER_PREFIX = re.compile(
     re.I,
 )
 # The template placeholder left in place: `username`, USER_NAME, <your username>...
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = LazyPattern(
     r"^<?\s*(?:your[\s_-]*)?(?:(?:test[\s_-]*)?pypi[\s_-]*)?user[\s_-]*name\s*>?$", re.I
 )
 # Short filler segments next to a name: "alice, thanks!" is one name, not two.
@@ -151,21 +152,21 @@ _FILLER = frozenset(
 )  # fmt: skip
 
 # Several values in one field: commas, semicolons, new lines, " or ", " and ", " / ".
-_CODE_SPAN = re.compile(r"`([^`\n]{1,60})`")
-_SPLIT = re.compile(r"\s*[,;\n]\s*|\s+(?:or|and|&|\|)\s+|\s+/\s*|\s*/\s+", re.I)
+_CODE_SPAN = LazyPattern(r"`([^`\n]{1,60})`")
+_SPLIT = LazyPattern(r"\s*[,;\n]\s*|\s+(?:or|and|&|\|)\s+|\s+/\s*|\s*/\s+", re.I)
 
-_MAY_SPLIT = re.compile(r"[,;\n|&]|\s")
+_MAY_SPLIT = LazyPattern(r"[,;\n|&]|\s")
 # In the username field anything "x@y" is treated as an e-mail address: it cannot be a
 # username (warehouse's login form says the same), and keeping it would leak it.
-_EMAILISH = re.compile(r"\w[\w.+%'-]{0,63}@[\w-]")
-_EMAIL_SCRUB = re.compile(r"[\w.!#$%&'+/=?^{|}~-]{1,64}@[\w-][\w.-]*")
+_EMAILISH = LazyPattern(r"\w[\w.+%'-]{0,63}@[\w-]")
+_EMAIL_SCRUB = LazyPattern(r"[\w.!#$%&'+/=?^{|}~-]{1,64}@[\w-][\w.-]*")
 
-_MD_LINK = re.compile(r"\[([^\[\]\n]*)\]\(\s*<?([^()\s<>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
-_AUTOLINK = re.compile(r"^<((?:https?|ftp)://[^<>\s]*)>$", re.I)
-_LOOKS_URL = re.compile(
+_MD_LINK = LazyPattern(r"\[([^\[\]\n]*)\]\(\s*<?([^()\s<>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_AUTOLINK = LazyPattern(r"^<((?:https?|ftp)://[^<>\s]*)>$", re.I)
+_LOOKS_URL = LazyPattern(
     r"^(?:[a-z][a-z0-9+.-]*://|//|www\.)|^(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/", re.I
 )
-_URL = re.compile(
+_URL = LazyPattern(
     r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://|//)?"
     r"(?:[^@/\s]+@)?"
     r"(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*)\.?(?::\d{1,5})?"
@@ -173,7 +174,7 @@ _URL = re.compile(
     re.I,
 )
 _PYPI_HOSTS = {"pypi.org": False, "www.pypi.org": False, "test.pypi.org": True}
-_PROFILE_PATH = re.compile(r"^/(?:user|u)/(?P<rest>[^?#]*)$", re.I)
+_PROFILE_PATH = LazyPattern(r"^/(?:user|u)/(?P<rest>[^?#]*)$", re.I)
 
 
 # ---------------------------------------------------------------------------------------
@@ -286,7 +287,7 @@ def _link_mismatch(s: str) -> tuple[str, bool] | None:
     return None
 
 
-_PROJECT_PATH = re.compile(r"^/(?:project|simple|p)/(?P<name>[^/?#]+)/?", re.I)
+_PROJECT_PATH = LazyPattern(r"^/(?:project|simple|p)/(?P<name>[^/?#]+)/?", re.I)
 
 
 def _project_name(url: str) -> tuple[str, bool] | None:
