@@ -240,7 +240,7 @@ class _Registry:
     checkbox_norms: frozenset[str]
     ident_norms: Mapping[FormId, frozenset[str]]  # headings that point at a form
     exact_labels: Mapping[FormId, frozenset[str]]
-    option_lines: Mapping[FormId, re.Pattern[str]]  # a form's checkbox-label lines
+    option_lines: Mapping[FormId, LazyPattern]  # a form's checkbox-label lines
     group_options: Mapping[tuple[FormId, str], Mapping[str, _TOption]]
     md_comments: tuple[str, ...]  # normalized text of the markdown template's comments
     md_intro: tuple[str, ...]  # normalized intro lines of the markdown template
@@ -345,7 +345,7 @@ def _make_template(
     )
 
 
-def _option_line_re(labels: Iterable[str]) -> re.Pattern[str]:
+def _option_line_re(labels: Iterable[str]) -> LazyPattern:
     """One pattern for the lines of a text value that are really checkbox labels: a box
     line with any option, or a bare line with a long one (April 2021 rendering). Short
     options (``Yes``) only count with a box: a bare "Yes" is an answer. Case, spacing,
@@ -363,7 +363,7 @@ def _option_line_re(labels: Iterable[str]) -> re.Pattern[str]:
     tail = r"""[ \t"'`*_.!,;:]*(?=\n|\Z)"""
     # Applied to "\n" + text: a leading literal lets the regex engine skip ahead fast
     # (a ``^``-anchored MULTILINE pattern is tried at every character).
-    return re.compile(
+    return LazyPattern(
         rf"\n[ \t]*(?:[-*+][ \t]+)?"
         rf"(?:\[[ xX]?\][ \t]*{quote}(?:{every})|{quote}(?:{long})){tail}",
         re.I,
@@ -760,7 +760,7 @@ def _choose_template(
 # --------------------------------------------------------------------------- values
 
 
-def _text_value(content: str, option_lines: re.Pattern[str] | None) -> str | None:
+def _text_value(content: str, option_lines: LazyPattern | None) -> str | None:
     """A text value: checkbox-label lines and trailing rules dropped, ``_No response_``
     and blank -> None."""
     if option_lines is not None:
