@@ -17,71 +17,31 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from recovery_bot.app import config_or_default
-from recovery_bot.intake.decision import decide, gather_facts, inspect_report
-
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "fixtures" / "real"
-FIELDS = (
-    "form",
-    "username",
-    "username_problem",
-    "reason",
-    "mentions_having_recovery_codes",
-    "recovery_codes_fail",
-    "contains_email_address",
-    "topics",
-    "situation",
-)
-MISSING = "<not reported>"
-
-
-def load_corpus(root: Path = CORPUS) -> list[dict[str, Any]]:
-    """The corpus entries, each with its body (read verbatim, no stripping)."""
-    entries = yaml.safe_load((root / "corpus.yaml").read_text(encoding="utf-8"))
-    for entry in entries:
-        entry["body"] = (root / "bodies" / f"{entry['number']}.md").read_text(encoding="utf-8")
-    return entries
-
-
-def bot_report(entry: dict[str, Any], config: Any = None) -> dict[str, Any]:
-    """What ``inspect --offline`` reports for one corpus entry."""
-    config = config if config is not None else config_or_default(None)
-    facts = gather_facts(entry["body"], title=entry["title"], labels=entry["labels"])
-    return inspect_report(facts, decide(facts, config))
-
-
-def got_value(report: dict[str, Any], field: str) -> Any:
-    """The reported value, normalized for comparison (topics as a sorted list)."""
-    if field not in report:
-        return MISSING
-    value = report[field]
-    if field == "topics" and isinstance(value, (list, tuple)):
-        return sorted(value)
-    return value
+# The corpus reader the tests use (tests/real_corpus.py): the figures printed here are
+# the same comparison test_real_corpus asserts.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import real_corpus
+from real_corpus import FIELDS
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = parser.parse_args(argv)
-    config = config_or_default(None)
-    entries = load_corpus()
+    entries = real_corpus.load()
     correct = dict.fromkeys(FIELDS, 0)
     misses: list[tuple[int, str, Any, Any]] = []
     for entry in entries:
-        report = bot_report(entry, config)
+        report = real_corpus.report(entry)
         for field in FIELDS:
             want = entry["expected"][field]
-            got = got_value(report, field)
+            got = real_corpus.got(report, field)
             if got == want:
                 correct[field] += 1
             else:
                 misses.append((entry["number"], field, want, got))
     total = len(entries)
-    print(f"real corpus: {total} pypi/support bodies ({CORPUS.relative_to(ROOT)})")
+    print(f"real corpus: {total} pypi/support bodies (fixtures/real)")
     for field in FIELDS:
         pct = 100.0 * correct[field] / total if total else 0.0
         print(f"  {field:32} {correct[field]:4}/{total:<4} {pct:6.1f}%")

@@ -6,27 +6,22 @@ reporter lost the 2FA device alone."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from recovery_bot.app import parse_config
-from recovery_bot.intake.decision import decide, gather_facts, situation_of
+import real_corpus
+from recovery_bot.intake.decision import decide, situation_of
 
-ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "real"
-CFG = parse_config({"repositories": ["pypi/support"]})
-ENTRIES: list[dict[str, Any]] = yaml.safe_load((ROOT / "corpus.yaml").read_text("utf-8"))
+ENTRIES = real_corpus.load()
 ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 CHANNELS = {"support@pypi.org", "security@pypi.org", "noreply@pypi.org"}
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: str(e["number"]))
 def test_comment_keeps_its_promises(entry: dict[str, Any]) -> None:
-    body = (ROOT / "bodies" / f"{entry['number']}.md").read_text("utf-8")
-    facts = gather_facts(body, title=entry.get("title"), labels=entry.get("labels") or ())
-    plan = decide(facts, CFG)
+    facts = real_corpus.facts(entry)
+    plan = decide(facts, real_corpus.config())
     text = plan.comment
     if text is None:
         assert situation_of(facts) == "not_recovery"

@@ -11,34 +11,18 @@ The corpus is public text: the redaction test keeps personal addresses out of it
 
 from __future__ import annotations
 
-import functools
 import re
-from pathlib import Path
 from typing import Any, get_args
 
 import pytest
-import yaml
 
-from recovery_bot.app import parse_config
-from recovery_bot.core.config import AppConfig
+import real_corpus
 from recovery_bot.intake.answers import SITUATIONS
-from recovery_bot.intake.decision import decide, gather_facts, inspect_report
 from recovery_bot.intake.reason import Topic
 from recovery_bot.intake.username import UsernameProblem
 
-ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "real"
-FIELDS = (
-    "form",
-    "username",
-    "username_problem",
-    "reason",
-    "mentions_having_recovery_codes",
-    "recovery_codes_fail",
-    "contains_email_address",
-    "topics",
-    "situation",
-)
-MISSING = "<not reported>"
+ROOT = real_corpus.ROOT
+FIELDS = real_corpus.FIELDS
 
 # (issue number, field) -> why the bot gets it wrong.
 KNOWN_MISSES: dict[tuple[int, str], str] = {
@@ -55,39 +39,16 @@ KNOWN_MISSES: dict[tuple[int, str], str] = {
 }
 
 
-def _load() -> list[dict[str, Any]]:
-    entries = yaml.safe_load((ROOT / "corpus.yaml").read_text(encoding="utf-8"))
-    return list(entries)
-
-
-CORPUS = _load()
-
-
-@functools.cache
-def _config() -> AppConfig:
-    return parse_config({"repositories": ["pypi/support"]}, "(defaults)")
-
-
-def _report(entry: dict[str, Any]) -> dict[str, Any]:
-    body = (ROOT / "bodies" / f"{entry['number']}.md").read_text(encoding="utf-8")
-    facts = gather_facts(body, title=entry["title"], labels=entry["labels"])
-    return inspect_report(facts, decide(facts, _config()))
-
-
-def _got(report: dict[str, Any], field: str) -> Any:
-    if field not in report:
-        return MISSING
-    value = report[field]
-    return sorted(value) if field == "topics" and isinstance(value, (list, tuple)) else value
+CORPUS = real_corpus.load()
 
 
 @pytest.mark.parametrize("entry", CORPUS, ids=[f"#{e['number']}" for e in CORPUS])
 def test_bot_reads_the_real_body_as_an_admin_does(entry: dict[str, Any]) -> None:
-    report = _report(entry)
+    report = real_corpus.report(entry)
     problems = []
     for field in FIELDS:
         want = entry["expected"][field]
-        got = _got(report, field)
+        got = real_corpus.got(report, field)
         key = (entry["number"], field)
         if key in KNOWN_MISSES:
             if got == want:
