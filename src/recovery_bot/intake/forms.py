@@ -67,7 +67,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, get_args
 
@@ -370,10 +370,17 @@ def _option_line_re(labels: Iterable[str]) -> LazyPattern:
     )
 
 
+# The templates ship as files inside the package (wheel, sdist and editable installs
+# alike). ``importlib.resources`` reads the same files, but importing it (tempfile,
+# shutil, zipfile, lzma: for zipped installs, which this package never has) was ~5% of
+# ``recovery-bot inspect``'s start-up.
+_TEMPLATES = Path(__file__).parent.parent / "templates"
+
+
 @functools.cache
 def _registry() -> _Registry:
     """Load and index the packaged templates. Cached: read once per process."""
-    root = resources.files("recovery_bot") / "templates"
+    root = _TEMPLATES
     templates: list[_Template] = []
     markdown_sources: list[tuple[FormId, str, str]] = []
     for name, form in _CURRENT_FILES.items():
