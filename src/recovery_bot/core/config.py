@@ -536,12 +536,18 @@ def load_config(
         raise ConfigError(file, "(file)", "not found") from None
     except OSError as exc:
         raise ConfigError(file, "(file)", f"cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            file, "(file)", f"is not UTF-8 text: {exc.reason} at byte {exc.start}"
+        ) from None
     try:
         # libyaml's safe loader when present: same result as safe_load, ~10x faster.
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        problem = getattr(exc, "problem", exc)
+        # A reader error (a control character) has no problem of its own, and its text
+        # goes on to a second line: keep the first, so the error stays one line.
+        problem = getattr(exc, "problem", None) or str(exc).partition("\n")[0]
         raise ConfigError(file, where, f"is not valid YAML: {problem}") from None
     return parse_config(data, file, sections)
