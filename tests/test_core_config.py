@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from recovery_bot.core.config import (
     AppConfig,
@@ -45,64 +46,72 @@ def _error(call: Any, *args: Any, **kwargs: Any) -> str:
 # ------------------------------------------------------------------ readers, by annotation
 
 
-@dataclass(frozen=True)
-class Inner:
-    size: int = setting(3, at_least=1)
-    name: str = "in"
+def _kinds() -> tuple[Any, Any]:
+    """A section with one key of each kind, and a nested one. Declared when a test runs,
+    not at import, so that ``setting`` itself runs inside the tests."""
+
+    @dataclass(frozen=True)
+    class Inner:
+        size: int = setting(3, at_least=1)
+        name: str = "in"
+
+    @dataclass(frozen=True)
+    class Kinds:
+        word: str = "w"
+        count: int = setting(2, at_least=-5, at_most=5)
+        ratio: float = 0.5
+        flag: bool = False
+        wait: timedelta = timedelta(minutes=1)
+        maybe: timedelta | None = timedelta(hours=1)
+        items: tuple[str, ...] = ("a",)
+        level: str = setting("low", choices=("low", "high"))
+        greeting: str = setting("hi {name}", template=("name", "team"))
+        inner: Inner = setting(factory=Inner)
+
+    return Inner, Kinds
 
 
-@dataclass(frozen=True)
-class Kinds:
-    word: str = "w"
-    count: int = setting(2, at_least=-5, at_most=5)
-    ratio: float = 0.5
-    flag: bool = False
-    wait: timedelta = timedelta(minutes=1)
-    maybe: timedelta | None = timedelta(hours=1)
-    items: tuple[str, ...] = ("a",)
-    level: str = setting("low", choices=("low", "high"))
-    greeting: str = setting("hi {name}", template=("name", "team"))
-    inner: Inner = setting(factory=Inner)
-
-
-def _read(**data: Any) -> Kinds:
-    return read_section(Kinds, Section(data, "k.yaml", "kinds"))
+def _read(**data: Any) -> Any:
+    return read_section(_kinds()[1], Section(data, "k.yaml", "kinds"))
 
 
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({}, Kinds()),
-        ({"word": " x "}, Kinds(word=" x ")),
-        ({"count": -5}, Kinds(count=-5)),
-        ({"count": 5}, Kinds(count=5)),
-        ({"ratio": 2}, Kinds(ratio=2.0)),
-        ({"ratio": -1.25}, Kinds(ratio=-1.25)),
-        ({"flag": True}, Kinds(flag=True)),
-        ({"wait": "90s"}, Kinds(wait=timedelta(seconds=90))),
-        ({"wait": 30}, Kinds(wait=timedelta(seconds=30))),
-        ({"wait": timedelta(days=2)}, Kinds(wait=timedelta(days=2))),
-        ({"maybe": "2h"}, Kinds(maybe=timedelta(hours=2))),
-        ({"maybe": None}, Kinds(maybe=None)),
-        ({"maybe": False}, Kinds(maybe=None)),
-        ({"maybe": "off"}, Kinds(maybe=None)),
-        ({"maybe": " None "}, Kinds(maybe=None)),
-        ({"maybe": "NEVER"}, Kinds(maybe=None)),
-        ({"items": "b"}, Kinds(items=("b",))),
-        ({"items": ["b", "c"]}, Kinds(items=("b", "c"))),
-        ({"items": []}, Kinds(items=())),
-        ({"level": "high"}, Kinds(level="high")),
-        ({"greeting": "{team}: {{literal}} {name}"}, Kinds(greeting="{team}: {{literal}} {name}")),
-        ({"greeting": "no placeholder"}, Kinds(greeting="no placeholder")),
-        ({"inner": {"size": 1}}, Kinds(inner=Inner(size=1))),
-        ({"inner": None}, Kinds()),
-        ({"inner": {}}, Kinds()),
-        ({"word": None, "count": None, "items": None}, Kinds()),
+        ({}, {}),
+        ({"word": " x "}, {"word": " x "}),
+        ({"count": -5}, {"count": -5}),
+        ({"count": 5}, {"count": 5}),
+        ({"ratio": 2}, {"ratio": 2.0}),
+        ({"ratio": -1.25}, {"ratio": -1.25}),
+        ({"flag": True}, {"flag": True}),
+        ({"wait": "90s"}, {"wait": timedelta(seconds=90)}),
+        ({"wait": 30}, {"wait": timedelta(seconds=30)}),
+        ({"wait": timedelta(days=2)}, {"wait": timedelta(days=2)}),
+        ({"maybe": "2h"}, {"maybe": timedelta(hours=2)}),
+        ({"maybe": None}, {"maybe": None}),
+        ({"maybe": False}, {"maybe": None}),
+        ({"maybe": "off"}, {"maybe": None}),
+        ({"maybe": " None "}, {"maybe": None}),
+        ({"maybe": "NEVER"}, {"maybe": None}),
+        ({"items": "b"}, {"items": ("b",)}),
+        ({"items": ["b", "c"]}, {"items": ("b", "c")}),
+        ({"items": []}, {"items": ()}),
+        ({"level": "high"}, {"level": "high"}),
+        ({"greeting": "{team}: {{literal}} {name}"}, {"greeting": "{team}: {{literal}} {name}"}),
+        ({"greeting": "no placeholder"}, {"greeting": "no placeholder"}),
+        ({"inner": {"size": 1}}, {"inner": {"size": 1}}),
+        ({"inner": None}, {}),
+        ({"inner": {}}, {}),
+        ({"word": None, "count": None, "items": None}, {}),
     ],
 )
-def test_each_annotation_reads_its_values(data: dict[str, Any], expected: Kinds) -> None:
-    got = _read(**data)
-    assert got == expected
+def test_each_annotation_reads_its_values(data: dict[str, Any], expected: dict[str, Any]) -> None:
+    inner, kinds = _kinds()
+    if "inner" in expected:
+        expected = {**expected, "inner": inner(**expected["inner"])}
+    got = read_section(kinds, Section(data, "k.yaml", "kinds"))
+    assert got == kinds(**expected)
     assert type(got.ratio) is float
 
 
@@ -182,14 +191,26 @@ def test_a_section_names_its_keys_from_the_top() -> None:
 # ------------------------------------------------------------------ defaults and base values
 
 
-@dataclass(frozen=True)
-class Needs:
-    must: str = setting()
-    fixed: str = setting(key=False)
-    wait: timedelta | None = setting()
-    listed: tuple[str, ...] = setting(factory=lambda: ("x", "y"))
-    checked: int = setting(1, check=lambda sec, name, value: _odd(sec, name, value))
-    own: str = setting("A", read=lambda sec, name, value: str(value).upper())
+def _needs() -> Any:
+    """Required keys, a field not read from app.yaml, a factory, a check and an own
+    reader (declared when a test runs, like ``_kinds``)."""
+
+    @dataclass(frozen=True)
+    class Needs:
+        must: str = setting()
+        fixed: str = setting(key=False)
+        wait: timedelta | None = setting()
+        listed: tuple[str, ...] = setting(factory=lambda: ("x", "y"))
+        checked: int = setting(1, check=_odd)
+        own: str = setting("A", read=_upper)
+
+    return Needs
+
+
+def _upper(sec: Section, name: str, value: Any) -> str:
+    if not isinstance(value, str | int):
+        raise sec.error(name, f"must be text, got {type(value).__name__}")
+    return str(value).upper()
 
 
 def _odd(sec: Section, name: str, value: int) -> None:
@@ -198,6 +219,7 @@ def _odd(sec: Section, name: str, value: int) -> None:
 
 
 def test_required_keys_defaults_factories_and_own_readers() -> None:
+    Needs = _needs()
     sec = Section({"must": "m", "wait": "1h"}, "n.yaml", "n")
     got = read_section(Needs, sec, fixed="f")
     assert got == Needs("m", "f", timedelta(hours=1), ("x", "y"), 1, "A")
@@ -213,6 +235,8 @@ def test_required_keys_defaults_factories_and_own_readers() -> None:
     assert _error(read_section, Needs, Section({"must": "m"}, "n.yaml", "n"), fixed="") == (
         "n.yaml: n.wait: is required"
     )
+    bad = Section({"must": "m", "wait": "1h", "own": [1]}, "n.yaml", "n")
+    assert _error(read_section, Needs, bad, fixed="") == "n.yaml: n.own: must be text, got list"
     bad = Section({"must": "m", "wait": "1h", "checked": 4}, "n.yaml", "n")
     assert _error(read_section, Needs, bad, fixed="") == "n.yaml: n.checked: must be odd, got 4"
     assert _error(read_section, Needs, Section({"fixed": "x"}, "n.yaml"), fixed="") == (
@@ -221,6 +245,7 @@ def test_required_keys_defaults_factories_and_own_readers() -> None:
 
 
 def test_absent_keys_come_from_a_base_mapping_or_instance() -> None:
+    Needs = _needs()
     sec = Section({"must": "m"}, "n.yaml")
     base: dict[str, Any] = {"wait": None, "listed": ("b",)}
     got = read_section(Needs, sec, base, fixed="f")
@@ -236,6 +261,7 @@ def test_absent_keys_come_from_a_base_mapping_or_instance() -> None:
 
 
 def test_read_key_reads_one_key_as_read_section_would() -> None:
+    Needs = _needs()
     assert read_key(Needs, Section({"wait": "2d"}, "n.yaml"), "wait") == timedelta(days=2)
     assert read_key(Needs, Section({}, "n.yaml"), "listed") == ("x", "y")
     assert read_key(Needs, Section({}, "n.yaml"), "must", {"must": "b"}) == "b"
@@ -247,12 +273,13 @@ def test_read_key_reads_one_key_as_read_section_would() -> None:
     )
 
 
-@dataclass(frozen=True)
-class Nested:
-    inner: Inner = Inner(size=9, name="mine")
-
-
 def test_a_nested_section_starts_from_its_default_or_base() -> None:
+    Inner = _kinds()[0]
+
+    @dataclass(frozen=True)
+    class Nested:
+        inner: Inner = Inner(size=9, name="mine")  # noqa: RUF009 (frozen: the case under test)
+
     assert read_section(Nested, Section({"inner": {"size": 4}}, "f")) == Nested(Inner(4, "mine"))
     base = Nested(Inner(size=2, name="base"))
     assert read_section(Nested, Section({"inner": {"name": "x"}}, "f"), base) == Nested(
@@ -317,6 +344,7 @@ def test_template_fields(template: str, fields: frozenset[str]) -> None:
             "}} for literal braces",
         ),
         ("{}", "unknown placeholder {} (known: {a}, {b})"),
+        ("{{a}} {c}", "unknown placeholder {c} (known: {a}, {b})"),
         ("{0}", "unknown placeholder {0} (known: {a}, {b})"),
         ("{c}", "unknown placeholder {c} (known: {a}, {b})"),
         ("{a.__class__}", "unknown placeholder {a.__class__} (known: {a}, {b})"),
@@ -570,3 +598,14 @@ def test_load_config_errors_stay_one_line_for_bytes_yaml_cannot_take(tmp_path: P
     assert _error(load_config, path) == (
         f"{path}: (file): is not UTF-8 text: invalid continuation byte at byte 38"
     )
+
+
+def test_without_libyaml_the_pure_python_loader_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "app.yaml"
+    path.write_text("repositories: [a/b]\nbot: {dry_run: true}\n", encoding="utf-8")
+    with_libyaml = load_config(path)
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    assert load_config(path) == with_libyaml
+    assert (with_libyaml.repositories, with_libyaml.bot.dry_run) == (("a/b",), True)
