@@ -203,6 +203,7 @@ def _needs() -> Any:
         listed: tuple[str, ...] = setting(factory=lambda: ("x", "y"))
         checked: int = setting(1, check=_odd)
         own: str = setting("A", read=_upper)
+        table: dict[str, int] = setting(factory=dict, read=_table)
 
     return Needs
 
@@ -211,6 +212,12 @@ def _upper(sec: Section, name: str, value: Any) -> str:
     if not isinstance(value, str | int):
         raise sec.error(name, f"must be text, got {type(value).__name__}")
     return str(value).upper()
+
+
+def _table(sec: Section, name: str, value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise sec.error(name, "must be a mapping of names to counts")
+    return dict(value)
 
 
 def _odd(sec: Section, name: str, value: int) -> None:
@@ -235,12 +242,18 @@ def test_required_keys_defaults_factories_and_own_readers() -> None:
     assert _error(read_section, Needs, Section({"must": "m"}, "n.yaml", "n"), fixed="") == (
         "n.yaml: n.wait: is required"
     )
+    table = Section({"must": "m", "wait": "1h", "table": {"a": 1}}, "n.yaml")
+    assert read_section(Needs, table, fixed="").table == {"a": 1}
+    bad = Section({"must": "m", "wait": "1h", "table": [1]}, "n.yaml", "n")
+    assert _error(read_section, Needs, bad, fixed="") == (
+        "n.yaml: n.table: must be a mapping of names to counts"
+    )
     bad = Section({"must": "m", "wait": "1h", "own": [1]}, "n.yaml", "n")
     assert _error(read_section, Needs, bad, fixed="") == "n.yaml: n.own: must be text, got list"
     bad = Section({"must": "m", "wait": "1h", "checked": 4}, "n.yaml", "n")
     assert _error(read_section, Needs, bad, fixed="") == "n.yaml: n.checked: must be odd, got 4"
     assert _error(read_section, Needs, Section({"fixed": "x"}, "n.yaml"), fixed="") == (
-        "n.yaml: fixed: unknown key (known keys: checked, listed, must, own, wait)"
+        "n.yaml: fixed: unknown key (known keys: checked, listed, must, own, table, wait)"
     )
 
 
