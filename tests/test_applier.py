@@ -528,10 +528,3 @@ async def test_apply_new_issue_dry_run_makes_no_call() -> None:
     assert issue.calls == []
     assert result.writes == ["create issue 'T' with labels []"]
     assert (result.number, result.url) == (None, None)
-
-
-def test_plan_body_counts_as_a_change_and_merges() -> None:
-    assert not Plan(body="x").is_empty
-    assert Plan(body="a").merged(Plan(body="b")).body == "b"
-    assert Plan(body="a").merged(Plan(add_labels=("l",))).body == "a"
-    assert Plan().merged(Plan()).body is None

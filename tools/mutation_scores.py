@@ -52,12 +52,12 @@ TESTS: dict[str, list[str]] = {
     "commands/config.py": ["tests/test_commands_config.py"],
     "digest/report.py": ["tests/test_digest.py"],
     "digest/config.py": ["tests/test_digest.py"],
-    "core/config.py": ["tests/test_config_schema.py"],
-    "core/durations.py": ["tests/test_config_schema.py"],
+    "core/config.py": ["tests/test_config_schema.py", "tests/test_core_config.py"],
+    "core/durations.py": ["tests/test_core_durations.py"],
     "core/errors.py": ["tests/test_config_schema.py"],
-    "core/plans.py": ["tests/test_applier.py"],
-    "core/pypi_user.py": ["tests/test_recovery.py"],
-    "core/snapshot.py": ["tests/test_snapshots.py"],
+    "core/plans.py": ["tests/test_core_plans.py"],
+    "core/pypi_user.py": ["tests/test_core_pypi_user.py"],
+    "core/snapshot.py": ["tests/test_core_snapshot.py"],
     "core/lazy_re.py": ["tests/test_lazy_re.py"],
 }
 # Measured first and by default: the modules with hundreds (not thousands) of mutants.

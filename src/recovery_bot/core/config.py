@@ -29,7 +29,7 @@ import string
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
 from datetime import timedelta
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -76,9 +76,6 @@ class Section:
 
     def error(self, name: str, message: str) -> ConfigError:
         return ConfigError(self.file, self.key(name), message)
-
-    def has(self, name: str) -> bool:
-        return name in self.data and self.data[name] is not None
 
     def sub(self, name: str) -> Section:
         return Section(self.data.get(name), self.file, self.key(name))
@@ -299,11 +296,6 @@ def strings(sec: Section, name: str, value: Any) -> tuple[str, ...]:
     return _strings(sec, name, value, _NO_META)
 
 
-def duration(sec: Section, name: str, value: Any) -> timedelta:
-    """A positive duration such as ``5m`` or ``7d``."""
-    return _duration(sec, name, value, _NO_META)
-
-
 def template_fields(text: str) -> frozenset[str]:
     """Placeholder names used in ``text`` (assumes it already passed ``check_template``)."""
     return frozenset(f for _, f, _, _ in string.Formatter().parse(text) if f)
@@ -327,22 +319,21 @@ def check_template(sec: Section, key: str, text: str, allowed: Collection[str]) 
         if name is None:
             continue
         if name not in allowed:
-            shown = "{" + name + "}" if name else "{}"
-            raise sec.error(key, f"unknown placeholder {shown} (known: {known})")
+            raise sec.error(key, f"unknown placeholder {{{name}}} (known: {known})")
         if spec or conversion:
             raise sec.error(key, f"placeholder {{{name}}} takes no format spec or conversion")
     return text
 
 
-def _matches(pattern: LazyPattern, what: str) -> Reader:
-    """A ``check`` that every string of the value matches ``pattern``."""
+def _matches(pattern: LazyPattern, what: str, sec: Section, name: str, value: Any) -> None:
+    """Every string of the value matches ``pattern``: a field's ``check`` once ``partial``
+    binds the first two."""
+    for item in (value,) if isinstance(value, str) else value:
+        if not pattern.match(item):
+            raise sec.error(name, f"{item!r} is {what}")
 
-    def check(sec: Section, name: str, value: Any) -> None:
-        for item in (value,) if isinstance(value, str) else value:
-            if not pattern.match(item):
-                raise sec.error(name, f"{item!r} is {what}")
 
-    return check
+_login = partial(_matches, _LOGIN_RE, "not a GitHub login")
 
 
 @dataclass(frozen=True)
@@ -406,7 +397,7 @@ def _email(sec: Section, name: str, value: str) -> None:
 
 @dataclass(frozen=True)
 class BotConfig:
-    login: str = setting("recovery-bot[bot]", check=_matches(_LOGIN_RE, "not a GitHub login"))
+    login: str = setting("recovery-bot[bot]", check=_login)
     marker: str = setting("recovery-bot", check=_marker)
     # The admins' private channel in every reply from 2022 on; compromised accounts go
     # to the security one.
@@ -417,8 +408,10 @@ class BotConfig:
 
 @dataclass(frozen=True)
 class MaintainersConfig:
-    users: tuple[str, ...] = setting((), check=_matches(_LOGIN_RE, "not a GitHub login"))
-    teams: tuple[str, ...] = setting((), check=_matches(_TEAM_RE, "not of the form org/team-slug"))
+    users: tuple[str, ...] = setting((), check=_login)
+    teams: tuple[str, ...] = setting(
+        (), check=partial(_matches, _TEAM_RE, "not of the form org/team-slug")
+    )
     permission_cache_ttl: timedelta = timedelta(minutes=5)
 
 
@@ -481,7 +474,7 @@ class ServerConfig:
 def _repositories(sec: Section, name: str, value: tuple[str, ...]) -> None:
     if not value:
         raise sec.error(name, "must name at least one owner/repo")
-    _matches(_REPO_RE, "not of the form owner/repo")(sec, name, value)
+    _matches(_REPO_RE, "not of the form owner/repo", sec, name, value)
 
 
 @dataclass(frozen=True)
@@ -521,7 +514,7 @@ def parse_config(
     top = Section(data, file)
     cfg = read_section(AppConfig, top, path=file, **dict.fromkeys(_FEATURES))
     updates = {name: parse(top.sub(name), cfg) for name, parse in (sections or {}).items()}
-    return replace(cfg, **updates) if updates else cfg
+    return replace(cfg, **updates)
 
 
 def load_config(
@@ -537,12 +530,18 @@ def load_config(
         raise ConfigError(file, "(file)", "not found") from None
     except OSError as exc:
         raise ConfigError(file, "(file)", f"cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            file, "(file)", f"is not UTF-8 text: {exc.reason} at byte {exc.start}"
+        ) from None
     try:
         # libyaml's safe loader when present: same result as safe_load, ~10x faster.
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        problem = getattr(exc, "problem", exc)
+        # A reader error (a control character) has no problem of its own, and its text
+        # goes on to a second line: keep the first, so the error stays one line.
+        problem = getattr(exc, "problem", None) or str(exc).partition("\n")[0]
         raise ConfigError(file, where, f"is not valid YAML: {problem}") from None
     return parse_config(data, file, sections)

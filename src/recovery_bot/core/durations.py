@@ -34,7 +34,7 @@ def parse_duration(text: str | int | float) -> timedelta:
             break
         total += float(m.group(1)) * _UNITS[m.group(2)]
         pos = m.end()
-    if pos != len(s) or pos == 0:
+    if pos != len(s):  # s is not empty, so this also refuses text with no duration at all
         raise ValueError(f"expected a duration like 7d, 36h, 2w or 30s, got {text!r}")
     return timedelta(seconds=total)
 

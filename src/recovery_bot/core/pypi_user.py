@@ -24,7 +24,7 @@ def is_valid_username(name: str) -> bool:
     """True when ``name`` satisfies PyPI's username constraint (ASCII only, <= 50 chars)."""
     return (
         isinstance(name, str)
-        and 0 < len(name) <= MAX_USERNAME_LENGTH
+        and len(name) <= MAX_USERNAME_LENGTH  # the pattern needs one character at least
         and name.isascii()
         and USERNAME_RE.match(name) is not None
     )

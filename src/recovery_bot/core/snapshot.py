@@ -13,8 +13,8 @@ from typing import Literal
 
 
 def parse_github_time(value: str) -> datetime:
-    """GitHub's ``2026-09-10T12:00:00Z`` → aware UTC datetime."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    """GitHub's ``2026-09-10T12:00:00Z`` → aware UTC datetime (Python 3.11 on reads ``Z``)."""
+    return datetime.fromisoformat(value)
 
 
 Owner = Literal["maintainers", "reporter", "nobody"]
