@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -75,41 +77,49 @@ def test_first_call_of_each_method_compiles_and_binds() -> None:
         (r"^x.", re.M | re.S, "x\nab\nxy\nx"),
         (r"é", re.I, "ÉéE"),
         (r"", 0, "abc"),
+        (r"ab+", 0, "abbbab"),  # endpos cuts a match short
     ],
 )
 def test_same_results_as_re(pattern: str, flags: int, text: str) -> None:
+    """Each method gives ``re.Pattern``'s answer both as the first call (the class's
+    method, which compiles) and after it (the compiled pattern's own)."""
     real = re.compile(pattern, flags)
     for pos, endpos in ((0, len(text)), (1, len(text)), (0, 3), (2, 2)):
-        # Before and after the first compile: the class methods, then the bound ones.
-        for lazy in (LazyPattern(pattern, flags),) * 2:
-            assert _span(lazy.search(text, pos, endpos)) == _span(real.search(text, pos, endpos))
-            assert _span(lazy.match(text, pos, endpos)) == _span(real.match(text, pos, endpos))
-            assert _span(lazy.fullmatch(text, pos, endpos)) == _span(
-                real.fullmatch(text, pos, endpos)
-            )
-            assert [m.span() for m in lazy.finditer(text, pos, endpos)] == [
-                m.span() for m in real.finditer(text, pos, endpos)
-            ]
-            assert lazy.findall(text, pos, endpos) == real.findall(text, pos, endpos)
+        calls = _calls(text, pos, endpos)
+        for first, call in calls.items():
+            lazy = LazyPattern(pattern, flags)
+            assert call(lazy) == call(real), first  # the first call: compiles
+            assert [c(lazy) for c in calls.values()] == [c(real) for c in calls.values()]
+
+
+def _calls(text: str, pos: int, endpos: int) -> dict[str, Callable[[Any], object]]:
+    """Every method, called with these arguments, as a comparable result."""
+    calls: dict[str, Callable[[Any], object]] = {
+        "search": lambda p: _span(p.search(text, pos, endpos)),
+        "match": lambda p: _span(p.match(text, pos, endpos)),
+        "fullmatch": lambda p: _span(p.fullmatch(text, pos, endpos)),
+        "finditer": lambda p: [m.span() for m in p.finditer(text, pos, endpos)],
+        "findall": lambda p: p.findall(text, pos, endpos),
+    }
     for count in (0, 1):
-        assert LazyPattern(pattern, flags).sub("<\\g<0>>", text, count) == real.sub(
-            "<\\g<0>>", text, count
-        )
-        assert LazyPattern(pattern, flags).sub(lambda m: m[0].upper(), text, count) == real.sub(
-            lambda m: m[0].upper(), text, count
-        )
-        assert LazyPattern(pattern, flags).split(text, count) == real.split(text, count)
+        calls[f"sub {count}"] = lambda p, c=count: p.sub("<\\g<0>>", text, c)
+        calls[f"sub() {count}"] = lambda p, c=count: p.sub(lambda m: m[0].upper(), text, c)
+        calls[f"split {count}"] = lambda p, c=count: p.split(text, c)
+    return calls
 
 
 def test_defaults_match_re_defaults() -> None:
-    """Called with the string alone, each method scans all of it, like ``re.Pattern``'s."""
+    """Called with the string alone (as the first call, on the class's method), each
+    method scans all of it, like ``re.Pattern``'s."""
     text = "ab ab ab"
-    for lazy in (LazyPattern("ab"),) * 2:
-        assert lazy.search(text).span() == (0, 2)  # type: ignore[union-attr]
-        assert lazy.match(text).span() == (0, 2)  # type: ignore[union-attr]
-        assert lazy.fullmatch("ab").span() == (0, 2)  # type: ignore[union-attr]
-        assert len(list(lazy.finditer(text))) == 3
-        assert lazy.findall(text) == ["ab", "ab", "ab"]
+    assert LazyPattern("ab").flags == 0
+    assert LazyPattern("ab").compiled.flags == re.compile("ab").flags
+    assert LazyPattern("ab").search(text).span() == (0, 2)  # type: ignore[union-attr]
+    assert LazyPattern("b").search(text).span() == (1, 2)  # type: ignore[union-attr]
+    assert LazyPattern("ab").match(text).span() == (0, 2)  # type: ignore[union-attr]
+    assert LazyPattern("ab ab ab").fullmatch(text).span() == (0, 8)  # type: ignore[union-attr]
+    assert [m.span() for m in LazyPattern("ab").finditer(text)] == [(0, 2), (3, 5), (6, 8)]
+    assert LazyPattern("ab").findall(text) == ["ab", "ab", "ab"]
     assert LazyPattern("ab").sub("x", text) == "x x x"
     assert LazyPattern(" ").split(text) == ["ab", "ab", "ab"]
 
