@@ -15,9 +15,11 @@ from recovery_bot.core.snapshot import Clock, CommentInfo, IssueSnapshot, LabelE
 from recovery_bot.sla.clocks import compute_clock
 from recovery_bot.sla.config import SlaConfig
 from recovery_bot.sla.queue import (
+    DEFAULT_BUCKETS,
     QueueState,
     bucket,
     build_state,
+    is_waiting,
     positions,
     queue_paragraph,
     split_queue_block,
@@ -258,3 +260,190 @@ async def test_extend_plan_leaves_other_plans_alone(
     state: QueueState | None, facts: Any, issue_json: dict[str, Any], plan: Plan
 ) -> None:
     assert await extend_plan(_bot(state), None, "pypi/support", issue_json, facts, plan) == plan
+
+
+# --------------------------------------------------------------------------- pinned rules
+# Each branch of the pure rules, one row per reason an issue is or is not waiting, and the
+# boundaries of the window, the buckets and the day words (tools/mutation_scores.py).
+
+
+def _clock(n: int, first_response_at: datetime | None) -> Clock:
+    return Clock(n, "maintainers", None, None, "ok", AR, first_response_at)
+
+
+MAINTAINER = CommentInfo("m", NOW - DAY, is_maintainer=True)
+MAINTAINER_BOT = CommentInfo("m[bot]", NOW - DAY, is_maintainer=True, is_bot=True)
+REPORTER = CommentInfo("r1", NOW - DAY)
+
+
+@pytest.mark.parametrize(
+    ("changes", "clock", "waiting"),
+    [
+        ({}, None, True),
+        ({"state": "closed"}, None, False),
+        ({"is_pull_request": True}, None, False),
+        ({"author_is_maintainer": True}, None, False),
+        ({"author_is_bot": True}, None, False),
+        ({}, _clock(1, None), True),
+        ({}, _clock(1, NOW - DAY), False),
+        ({"comments": (REPORTER,)}, None, True),
+        ({"comments": (MAINTAINER_BOT,)}, None, True),
+        ({"comments": (REPORTER, MAINTAINER)}, None, False),
+        ({"comments": (MAINTAINER,)}, _clock(1, None), False),
+    ],
+    ids=[
+        "plain",
+        "closed",
+        "pull-request",
+        "maintainer-author",
+        "bot-author",
+        "clock-unanswered",
+        "clock-answered",
+        "reporter-comment",
+        "maintainer-bot-comment",
+        "maintainer-comment-after-reporter",
+        "maintainer-comment-with-clock",
+    ],
+)
+def test_is_waiting(changes: dict[str, Any], clock: Clock | None, waiting: bool) -> None:
+    snap = IssueSnapshot(1, "t", "r1", NOW - 2 * DAY, form=AR, **changes)
+    assert is_waiting(snap, clock) is waiting
+
+
+def test_positions_skip_other_forms_and_closed_issues_before_the_first_match() -> None:
+    snaps = [
+        issue(1, 9, form="pep541"),
+        issue(2, 8, state="closed"),
+        issue(3, 7),
+        issue(4, 6),
+    ]
+    assert positions(snaps, clocks_of(snaps), AR) == {3: 0, 4: 1}
+
+
+def test_typical_wait_window_is_inclusive_at_both_ends() -> None:
+    snaps = [
+        issue(1, 40, form="pep541"),  # another form first: skipped, not the end of the scan
+        issue(2, 30),  # no clock below: skipped
+        issue(3, 29),  # clock without a first response: skipped
+        issue(4, 32),  # answered exactly 28 days ago: counted (4 days)
+        issue(5, 2),  # answered exactly now: counted (2 days)
+        issue(6, 31),  # answered a second before the window: not counted
+        issue(7, 3),  # answered after now (clock skew): not counted
+    ]
+    clocks = {
+        1: _clock(1, NOW - DAY),
+        3: _clock(3, None),
+        4: _clock(4, NOW - 28 * DAY),
+        5: _clock(5, NOW),
+        6: _clock(6, NOW - 28 * DAY - timedelta(seconds=1)),
+        7: _clock(7, NOW + timedelta(seconds=1)),
+    }
+    assert typical_wait(snaps, clocks, AR, NOW, min_samples=1) == 3.0  # median of 4 and 2
+    assert typical_wait(snaps, clocks, AR, NOW, min_samples=2) == 3.0
+    assert typical_wait(snaps, clocks, AR, NOW, min_samples=3) is None
+    assert typical_wait(snaps, clocks, AR, NOW, window=27 * DAY, min_samples=1) == 2.0
+    assert typical_wait(snaps[4:5], clocks, AR, NOW, min_samples=1) == 2.0
+    # Fewer than one sample is never a median, whatever min_samples says.
+    assert typical_wait(snaps[:3], clocks, AR, NOW, min_samples=0) is None
+    assert typical_wait(snaps, clocks, "pep541", NOW, min_samples=1) == 39.0
+
+
+def test_typical_wait_counts_fractions_of_a_day() -> None:
+    snaps = [issue(1, 1)]
+    clocks = {1: _clock(1, NOW - timedelta(hours=18))}
+    assert typical_wait(snaps, clocks, AR, NOW, min_samples=1) == 0.25
+
+
+def test_bucket_edges_and_empty_boundaries() -> None:
+    assert [bucket(n, (5, 20, 30)) for n in (-1, 0, 1, 5, 6, 20, 21, 30, 31)] == [
+        "0", "0", "5", "5", "20", "20", "30", "30", "30+",
+    ]  # fmt: skip
+    assert bucket(7, ()) == "0"
+    assert bucket(0, ()) == "0"
+
+
+@pytest.mark.parametrize(
+    ("wait", "words"),
+    [
+        (0.0, "less than a day"),
+        (0.99, "less than a day"),
+        (1.0, "about 1 day"),
+        (1.49, "about 1 day"),
+        (1.5, "about 2 days"),
+        (2.0, "about 2 days"),
+        (12.4, "about 12 days"),
+    ],
+)
+def test_paragraph_day_words(wait: float, words: str) -> None:
+    assert queue_paragraph("0", wait) == (
+        "No other open account-recovery requests are waiting ahead of yours; "
+        f"recently the first reply came after {words}."
+    )
+
+
+# Every sentence ends with " ahead of yours." (no typical wait here).
+@pytest.mark.parametrize(
+    ("label", "form", "buckets", "text"),
+    [
+        ("5", "pep541", (5, 20, 30), "There are between 1 and 5 open pep541 requests"),
+        ("20", AR, (5, 20, 30), "There are between 6 and 20 open account-recovery requests"),
+        ("30", AR, (5, 20, 30), "There are between 21 and 30 open account-recovery requests"),
+        ("30+", AR, (5, 20, 30), "There are more than 30 open account-recovery requests"),
+        ("0", "pep541", DEFAULT_BUCKETS, "No other open pep541 requests are waiting"),
+    ],
+)
+def test_paragraph_names_the_form_and_the_bucket_range(
+    label: str, form: str, buckets: tuple[int, ...], text: str
+) -> None:
+    assert queue_paragraph(label, None, form=form, buckets=buckets) == f"{text} ahead of yours."
+
+
+def test_queue_block_keeps_a_multi_line_paragraph_and_trims_the_base() -> None:
+    para = "First line.\n\nSecond line."
+    one = with_queue_block("Thanks.\n\n", "recovery-bot", "50", para)
+    assert one == f"Thanks.\n\n<!-- recovery-bot:queue bucket=50 -->\n{para}"
+    assert split_queue_block(one, "recovery-bot") == ("Thanks.", "50")
+    assert with_queue_block(one, "recovery-bot", "400+", "P") == (
+        "Thanks.\n\n<!-- recovery-bot:queue bucket=400+ -->\nP"
+    )
+    assert with_queue_block(one, "recovery-bot", None, "P") == "Thanks."
+    # The marker is matched literally: a regex character in it is not a wildcard.
+    dotted = with_queue_block("Hi.", "bot.v2", "10", "P")
+    assert split_queue_block(dotted, "bot.v2") == ("Hi.", "10")
+    assert split_queue_block(dotted.replace("bot.v2", "botXv2"), "bot.v2")[1] is None
+
+
+def test_build_state_with_custom_buckets_and_form() -> None:
+    snaps = [
+        issue(1, 9, form="pep541"),
+        issue(2, 8, form="pep541", state="closed"),
+        issue(3, 7, form="pep541", answered_ago=5),
+        issue(4, 6),
+        issue(5, 5, form="pep541"),
+    ]
+    st = build_state("o/r", snaps, clocks_of(snaps), "pep541", NOW, buckets=[1, 3])
+    assert st == QueueState(
+        repo="o/r",
+        form="pep541",
+        waiting=((NOW - 9 * DAY, 1), (NOW - 5 * DAY, 5)),
+        not_waiting=frozenset({3}),
+        typical_wait_days=None,
+        computed_at=NOW,
+        buckets=(1, 3),
+    )
+    assert st.bucket_of(NOW - 5 * DAY, 5) == "1"
+    assert st.bucket_of(NOW, 99) == "3"
+    assert st.paragraph("3+") == "There are more than 3 open pep541 requests ahead of yours."
+    assert st.paragraph("3") == "There are between 2 and 3 open pep541 requests ahead of yours."
+
+
+def test_build_state_without_buckets_uses_the_defaults_and_the_typical_wait() -> None:
+    snaps = [issue(n, 10, answered_ago=10 - n) for n in range(1, 6)]  # waits 1..5 days
+    st = build_state("o/r", snaps, clocks_of(snaps), AR, NOW, buckets=())
+    assert st.buckets == DEFAULT_BUCKETS
+    assert st.typical_wait_days == 3.0
+    assert st.waiting == () and st.not_waiting == frozenset(range(1, 6))
+    assert st.paragraph("0") == (
+        "No other open account-recovery requests are waiting ahead of yours; "
+        "recently the first reply came after about 3 days."
+    )

@@ -438,6 +438,52 @@ MORE: list[tuple[str, str, str | None, str | None, str | None, bool]] = [
      False),
     ("link-then-separator", "[alice](https://example.com)\u2028", None, "invalid",
      "alice \u2028", False),
+    # Exactly 1000 characters is still judged in full (the cheap verdict starts above).
+    ("thousand", "a" * 1000, None, "invalid", "a" * 1000, False),
+    ("thousand-and-one", "a" * 1001, None, "invalid", "a" * 80, False),
+    # A lone value is never politeness: "Cheers" is a valid name, "thank you" is prose.
+    ("lone-filler-word", "Cheers.", "Cheers", None, "Cheers", False),
+    ("lone-filler-phrase", "thank you", None, "invalid", "thank you", False),
+    # Each of several parts is peeled on its own.
+    ("parts-quoted", "'alice', 'bob'", None, "multiple", "alice, bob", False),
+    # Peeling stops after eight layers: the ninth pair of parentheses stays.
+    ("eight-layers", "(" * 8 + "alice" + ")" * 8, "alice", None, "alice", False),
+    ("nine-layers", "(" * 9 + "alice" + ")" * 9, None, "invalid", "(alice)", False),
+    # A link that is no profile is skipped, not the end of the search for a mismatch.
+    ("mismatch-after-other-link", "[x](https://example.com) [alice](https://pypi.org/user/bob/)",
+     None, "link_mismatch", "alice, bob", False),
+    ("mismatch-profile-text", "[https://pypi.org/user/alice/](https://pypi.org/user/bob/)",
+     None, "link_mismatch", "alice, bob", False),
+    # Code spans of one name: only separators may stand between them.
+    ("spans-slash", "`alice`/`alice`", "alice", None, "alice", False),
+    ("spans-letter", "`alice`X`alice`", None, "invalid", "alice`X`alice", False),
+    # Nothing left once the wrappers are gone.
+    ("empty-backticks", "``", None, "missing", None, False),
+    ("empty-backticks-test", "TestPyPI username: ``", None, "missing", None, True),
+    ("empty-parens", "()", None, "missing", None, False),
+    ("empty-braces", "{}", None, "missing", None, False),
+    # The placeholder split over two lines is one placeholder, not two names.
+    ("placeholder-two-lines", "user\nname", None, "missing", "user\nname", False),
+    ("placeholder-test", "TestPyPI username: `username`", None, "missing", "username", True),
+    ("parts-missing-test", "TestPyPI username: _No response_, thanks", None, "missing",
+     "_No response_, thanks", True),
+    ("parts-all-blank-kinds", "unknown, _No response_, thanks", None, "unknown",
+     "unknown, _No response_, thanks", False),
+    # Blank parts (an invisible character between commas) do not count toward the 20.
+    ("parts-blank-not-counted", ", ".join(["x!y"] * 19) + ",\u200b, alice", None, "multiple",
+     "alice", False),
+    # Filler is matched whole: ".thanks" is a token beside the name.
+    ("parts-dotted-filler", "alice, .thanks", None, "multiple", "alice", False),
+    # Trailing brackets and parentheses, and what they leave alone.
+    ("trailing-bracket-test", "alice [test pypi]", "alice", None, "alice", True),
+    ("mismatched-brackets", "[alice)", None, "invalid", "[alice)", False),
+    ("one-char-then-paren", "a (I think)", "a", None, "a", False),
+    ("two-at-signs", "@@alice", None, "invalid", "@@alice", False),
+    # Project URLs: plain http counts; another host's /project/ path does not.
+    ("project-http", "http://pypi.org/project/foo/", None, "project_url",
+     "http://pypi.org/project/foo/", False),
+    ("project-other-host", "https://example.com/project/foo", None,
+     "looks_like_url_only_other_host", "https://example.com/project/foo", False),
 ]  # fmt: skip
 
 
@@ -463,9 +509,11 @@ def test_a_crash_in_the_rules_is_invalid_and_logged_without_the_value(
     with caplog.at_level("WARNING", logger=username_module.log.name):
         assert normalize_username("a@b.co") == UsernameResult("a@b.co", None, "invalid")
         assert normalize_username(None) == UsernameResult(None, None, "invalid")
+        # Not a string at all (a malformed form value): no raw value is kept.
+        assert normalize_username(7) == UsernameResult(None, None, "invalid")  # type: ignore[arg-type]
     message = "normalize_username failed: RuntimeError"
-    assert [r.getMessage() for r in caplog.records] == [message] * 2
-    assert [r.levelname for r in caplog.records] == ["WARNING"] * 2
+    assert [r.getMessage() for r in caplog.records] == [message] * 3
+    assert [r.levelname for r in caplog.records] == ["WARNING"] * 3
 
 
 # A "TestPyPI username:" label is kept through every outcome: (value, username, problem,

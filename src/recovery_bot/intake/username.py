@@ -182,9 +182,7 @@ _PROFILE_PATH = LazyPattern(r"^/(?:user|u)/(?P<rest>[^?#]*)$", re.I)
 
 def _scrub(text: str | None) -> str | None:
     """Replace anything address-like so a candidate never carries an e-mail address."""
-    if text is None or "@" not in text:
-        return text
-    return _EMAIL_SCRUB.sub("<email>", text)
+    return None if text is None else _EMAIL_SCRUB.sub("<email>", text)
 
 
 def _is_nonanswer(value: str) -> bool:
@@ -194,15 +192,12 @@ def _is_nonanswer(value: str) -> bool:
 
 def _blank_kind(value: str) -> str | None:
     """``missing`` for an unfilled field (placeholder, ``_No response_``), ``unknown``
-    for an "I don't know" answer, None for anything else."""
+    for an "I don't know" answer, None for anything else. ``value`` is peeled (or a valid
+    name): it never ends in punctuation that peeling would have taken off."""
     low = value.replace("’", "'").casefold().strip()
     if low in _EMPTY_EXACT or _PLACEHOLDER.match(low) is not None:
         return "missing"
-    if (
-        low in _NONANSWER_EXACT
-        or low.rstrip(_TRAILING_PUNCT) in _NONANSWER_EXACT
-        or _NONANSWER_PREFIX.match(low) is not None
-    ):
+    if low in _NONANSWER_EXACT or _NONANSWER_PREFIX.match(low) is not None:
         return "unknown"
     return None
 
@@ -344,7 +339,7 @@ def _judge(
     blank = _blank_kind(s)
     if blank is not None:
         return (_MISSING if blank == "missing" else _UNKNOWN), s, test
-    if among_others and s.casefold().rstrip(_TRAILING_PUNCT) in _FILLER:
+    if among_others and s.casefold() in _FILLER:
         return _FILLER_KIND, s, test
     if "@" in s and _EMAILISH.search(s) is not None:
         return _EMAIL, None, test
@@ -434,20 +429,17 @@ def _normalize(raw: str | None) -> UsernameResult:
     )
     if len(parts) <= 1:
         kind, value, t2 = _judge(whole, peeled=True)
-        return _result(raw, kind, value, test or t2, whole)
+        return _result(raw, kind, value, test or t2)
 
     names: dict[str, str] = {}  # casefold -> first spelling (same name twice is one name)
     kinds: set[int] = set()
-    tokens = 0
     for part in parts[:20]:
         kind, value, t2 = _judge(part, among_others=True)
         test = test or t2
         kinds.add(kind)
         if kind == _NAME and value is not None:
             names.setdefault(value.casefold(), value)
-        elif kind == _TOKEN:
-            tokens += 1
-    if len(names) >= 2 or (len(names) == 1 and tokens):
+    if len(names) >= 2 or (len(names) == 1 and _TOKEN in kinds):
         return UsernameResult(raw, None, "multiple", _scrub(", ".join(names.values())), test)
     if len(names) == 1:
         name = next(iter(names.values()))
@@ -465,8 +457,9 @@ def _normalize(raw: str | None) -> UsernameResult:
     return UsernameResult(raw, None, "invalid", _scrub(whole), test)
 
 
-def _result(raw: str, kind: int, value: str | None, test: bool, whole: str) -> UsernameResult:
-    """Map a single segment's judgement to the public result."""
+def _result(raw: str, kind: int, value: str | None, test: bool) -> UsernameResult:
+    """Map the judgement of the whole (peeled, non-empty, not blank) value to the public
+    result: ``_normalize`` has already answered "missing" and "unknown" for it."""
     if kind == _NAME:
         return UsernameResult(raw, value, None, value, test)
     if kind == _EMAIL:
@@ -475,8 +468,4 @@ def _result(raw: str, kind: int, value: str | None, test: bool, whole: str) -> U
         return UsernameResult(raw, None, "looks_like_url_only_other_host", _scrub(value), test)
     if kind == _PROJECT:
         return UsernameResult(raw, None, "project_url", _scrub(value), test)
-    if kind == _UNKNOWN:
-        return UsernameResult(raw, None, "unknown", _scrub(value), test)
-    if kind == _MISSING:
-        return UsernameResult(raw, None, "missing", _scrub(value), test)
-    return UsernameResult(raw, None, "invalid", _scrub(value if value else whole), test)
+    return UsernameResult(raw, None, "invalid", _scrub(value), test)

@@ -241,7 +241,7 @@ def _forms(sec: Section, key: str, value: Any) -> Mapping[str, FormSla]:
             reject_unknown(one, keys(FormSla))  # a typo is reported as such, not as missing
             first = read_key(FormSla, one, "first_response")
             base = FormSla(name, first, first, timedelta(days=1), timedelta(days=14))
-        forms[name] = read_section(FormSla, one, base, form=name)
+        forms[name] = read_section(FormSla, one, base)  # ``form`` is not a key: base's
     return MappingProxyType(forms)
 
 
