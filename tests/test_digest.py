@@ -13,16 +13,11 @@ from __future__ import annotations
 import random
 import re
 import sys
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-import yaml
-
-from recovery_bot.core.config import AppConfig, Section
-from recovery_bot.core.errors import ConfigError
 from recovery_bot.core.snapshot import Clock, CommentInfo, IssueSnapshot
-from recovery_bot.digest.config import DigestConfig, parse_digest_config
 from recovery_bot.digest.report import (
     DigestNumbers,
     IsoWeek,
@@ -652,110 +647,6 @@ def test_small_limits_shrink_lists_then_cut_at_sections(big, max_chars, ending):
 def test_big_output_has_no_addresses(big):
     md = render_digest(big, repo=REPO, list_cap=200)
     assert not re.search(r"[\w.+-]+@[\w-]+\.\w+", md)
-
-
-# --------------------------------------------------------------------------- config
-
-APP = AppConfig(path="app.yaml", repositories=("pypi/support", "pypi/support-sandbox"))
-
-
-def parse(yaml_text: str) -> DigestConfig:
-    data = yaml.safe_load(yaml_text) or {}
-    return parse_digest_config(Section(data, "app.yaml").sub("digest"), APP)
-
-
-def test_config_defaults():
-    cfg = parse("digest:\n")
-    assert cfg == DigestConfig(repo="pypi/support")
-    assert (cfg.weekday_name, cfg.time, cfg.list_cap) == ("monday", time(8, 0), 25)
-
-
-@pytest.mark.parametrize(
-    ("weekday", "at_time", "after", "expected"),
-    [
-        (0, time(8), datetime(2026, 11, 23, 7, 59, tzinfo=UTC), datetime(2026, 11, 23, 8, 0)),
-        (0, time(8), datetime(2026, 11, 23, 8, 0, tzinfo=UTC), datetime(2026, 11, 30, 8, 0)),
-        (4, time(14, 30), datetime(2026, 11, 23, 9, tzinfo=UTC), datetime(2026, 11, 27, 14, 30)),
-        (6, time(23, 0), datetime(2026, 12, 31, 0, tzinfo=UTC), datetime(2027, 1, 3, 23, 0)),
-        # 09:30 in UTC+2 is 07:30 UTC: Monday's 08:00 UTC run is still ahead.
-        (
-            0,
-            time(8),
-            datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=2))),
-            datetime(2026, 11, 23, 8, 0),
-        ),
-    ],
-)
-def test_next_run(weekday, at_time, after, expected):
-    cfg = DigestConfig(repo=REPO, weekday=weekday, time=at_time)
-    assert cfg.next_run(after) == expected.replace(tzinfo=UTC)
-
-
-def test_config_is_wired_into_app_config():
-    from recovery_bot.app import parse_config
-
-    cfg = parse_config({"repositories": ["pypi/support"], "digest": {"weekday": "friday"}})
-    assert cfg.digest == DigestConfig(repo="pypi/support", weekday=4)
-    with pytest.raises(ConfigError, match=r"app.yaml: digest.time: "):
-        parse_config({"repositories": ["pypi/support"], "digest": {"time": "noon"}})
-
-
-def test_config_example_in_module_docstring_parses():
-    import recovery_bot.digest.config as mod
-
-    example = mod.__doc__.split("```yaml\n")[1].split("```")[0]
-    cfg = parse(example)
-    assert cfg == DigestConfig(repo="pypi/support")
-
-
-@pytest.mark.parametrize(
-    ("yaml_text", "field", "expected"),
-    [
-        ("weekday: friday", "weekday", 4),
-        ("weekday: Sun", "weekday", 6),
-        ("weekday: 0", "weekday", 0),
-        ('time: "14:30"', "time", time(14, 30)),
-        ("time: 08:00", "time", time(8, 0)),  # leading zero: YAML keeps a string
-        ("time: 14:30", "time", time(14, 30)),  # YAML 1.1 base-60 int 870
-        ("time: 9:05", "time", time(9, 5)),
-        ("repo: PyPI/Support-Sandbox", "repo", "pypi/support-sandbox"),
-        ("list_cap: 0", "list_cap", 0),
-        ("enabled: false", "enabled", False),
-        ("close_previous: false", "close_previous", False),
-        ("backlinks: true", "backlinks", True),
-        ("label: weekly digest", "label", "weekly digest"),
-        ("title_prefix: Backlog", "title_prefix", "Backlog"),
-    ],
-)
-def test_config_values(yaml_text, field, expected):
-    cfg = parse("digest:\n  " + yaml_text)
-    assert getattr(cfg, field) == expected
-
-
-@pytest.mark.parametrize(
-    ("yaml_text", "key", "message"),
-    [
-        ("weekdays: monday", "digest.weekdays", "unknown key"),
-        ("weekday: someday", "digest.weekday", "must be a weekday name"),
-        ("weekday: 7", "digest.weekday", "must be a weekday name"),
-        ("weekday: true", "digest.weekday", "must be a weekday name"),
-        ('time: "24:00"', "digest.time", "HH:MM"),
-        ('time: "8am"', "digest.time", "HH:MM"),
-        ("time: 9", "digest.time", "HH:MM"),
-        ("repo: pypi/warehouse", "digest.repo", "must be one of the configured repositories"),
-        ("list_cap: -1", "digest.list_cap", "at least 0"),
-        ("list_cap: 5000", "digest.list_cap", "at most 1000"),
-        ("enabled: yes please", "digest.enabled", "true or false"),
-        ('label: ""', "digest.label", "must not be empty"),
-        ("label: " + "x" * 51, "digest.label", "at most 50"),
-    ],
-)
-def test_config_errors(yaml_text, key, message):
-    with pytest.raises(ConfigError) as err:
-        parse("digest:\n  " + yaml_text)
-    assert err.value.key == key
-    assert message in err.value.message
-    assert str(err.value).startswith(f"app.yaml: {key}: ")
 
 
 # --------------------------------------------------------------------------- example
