@@ -390,7 +390,7 @@ def _gather_facts(
 ) -> tuple[list[_Facts], int]:
     """The counted issues' facts by number, and how many digest issues were left out
     (pull requests are left out silently: they are not issues at all)."""
-    by_form = {form: g.name for g in form_groups for form in g.forms}
+    by_form: dict[str | None, str] = {form: g.name for g in form_groups for form in g.forms}
     facts: list[_Facts] = []
     excluded = 0
     for issue in issues:
@@ -399,7 +399,7 @@ def _gather_facts(
         if is_digest_issue(issue, digest_label, title_prefix):
             excluded += 1
             continue
-        facts.append(_facts_of(issue, by_form.get(issue.form or "", OTHER_FORMS)))
+        facts.append(_facts_of(issue, by_form.get(issue.form, OTHER_FORMS)))
     facts.sort(key=lambda f: f.number)
     return facts, excluded
 
@@ -609,26 +609,22 @@ _CUT_NOTE = "\n\n> [!NOTE]\n> The rest of this digest was cut to fit GitHub's si
 
 
 def _hard_cut(text: str, max_chars: int) -> str:
-    """Last resort: keep whole sections (or whole lines outside code fences)."""
+    """Last resort: keep whole sections, or whole lines of the intro when not even the
+    first section fits (the intro, before the first ``## ``, holds no code fence)."""
     budget = max_chars - _size(_CUT_NOTE)
     if budget <= 0:
         return _CUT_NOTE.strip()[: max(0, max_chars)]
     starts = [m.start() for m in re.finditer(r"^## ", text, flags=re.MULTILINE)]
-    for pos in reversed(starts):
-        if pos > 0 and _size(text[:pos]) <= budget:
+    for pos in reversed(starts):  # the intro comes first, so pos > 0
+        if _size(text[:pos]) <= budget:
             return text[:pos].rstrip() + _CUT_NOTE
     kept: list[str] = []
     used = 0
-    in_fence = False
     for line in text.splitlines(keepends=True):
-        if used + _size(line) + (4 if in_fence or line.startswith("```") else 0) > budget:
+        used += _size(line)
+        if used > budget:
             break
         kept.append(line)
-        used += _size(line)
-        if line.startswith("```"):
-            in_fence = not in_fence
-    if in_fence:
-        kept.append("```\n")
     return "".join(kept).rstrip() + _CUT_NOTE
 
 
@@ -912,9 +908,8 @@ def _ascii_bucket(label: str) -> str:
 
 def _nice_ceiling(value: int) -> int:
     """Axis maximum: the next round number at or above ``value`` (bars start at zero,
-    so the axis must too, and a round top keeps Mermaid's ticks readable)."""
-    if value <= 0:
-        return 1
+    so the axis must too, and a round top keeps Mermaid's ticks readable). Counts are
+    never negative; 0 gives 1, the first step."""
     power: int = 10 ** (len(str(value)) - 1)
     steps: tuple[float, ...] = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
     return next(top for top in (math.ceil(s * power) for s in steps) if top >= value)
