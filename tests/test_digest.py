@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from recovery_bot.core.snapshot import Clock, CommentInfo, IssueSnapshot
+from recovery_bot.digest.render import render_digest
 from recovery_bot.digest.report import (
     DigestNumbers,
     IsoWeek,
@@ -28,7 +29,6 @@ from recovery_bot.digest.report import (
     is_digest_issue,
     last_complete_week,
     percentile,
-    render_digest,
 )
 
 REPO = "pypi/support"

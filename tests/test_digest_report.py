@@ -1,12 +1,12 @@
-"""digest.report, edge by edge: the whole hand-counted digest as exact markdown, the size
-limit on small digests (largest list cap that fits, then section and line cuts), and the
-boundaries of every rule (weeks, percentiles, close reasons, first responses, ages, lists,
-chart axes), each as exact values or exact text.
+"""digest.report and digest.render, edge by edge: the whole hand-counted digest as exact
+markdown, the size limit on small digests (largest list cap that fits, then section and
+line cuts), and the boundaries of every rule (weeks, percentiles, close reasons, first
+responses, ages, lists, chart axes), each as exact values or exact text.
 
 The snapshot is ``HAND`` from ``tests/test_digest.py`` (counted on paper there). The
 10,000-issue scale tests and the docs example stay in ``tests/test_digest_scale.py``:
-they take seconds, so ``tools/mutation_scores.py`` measures report.py against these
-small exact tests instead.
+they take seconds, so ``tools/mutation_scores.py`` measures report.py and render.py
+against these small exact tests instead.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 import pytest
 
 from recovery_bot.core.snapshot import CommentInfo
+from recovery_bot.digest.render import render_digest
 from recovery_bot.digest.report import (
     AgeBucket,
     DigestNumbers,
@@ -30,7 +31,6 @@ from recovery_bot.digest.report import (
     first_maintainer_response,
     is_digest_issue,
     percentile,
-    render_digest,
     weeks_in_year,
 )
 from test_digest import CLOCKS, HAND, LABEL, NOW, REPO, W47, at, bot, clock, issue, maint

@@ -3,8 +3,9 @@ and the deterministic example shown in docs/example-digest.md.
 
 Moved out of ``tests/test_digest.py`` (which keeps the hand-counted snapshot and its
 exact numbers): these take seconds, so ``tools/mutation_scores.py`` measures
-``digest/report.py`` against the small exact tests and leaves these to the suite. The
-docs example is still written with ``python tests/test_digest.py --write-example``.
+``digest/report.py`` and ``digest/render.py`` against the small exact tests and leaves
+these to the suite. The docs example is still written with
+``python tests/test_digest.py --write-example``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from recovery_bot.core.snapshot import Clock, IssueSnapshot
-from recovery_bot.digest.report import DigestNumbers, compute_digest, digest_title, render_digest
+from recovery_bot.digest.render import render_digest
+from recovery_bot.digest.report import DigestNumbers, compute_digest, digest_title
 from test_digest import BOT, LABEL, NOW, REPO, W47, bot, maint
 
 # --------------------------------------------------------------------------- size limit

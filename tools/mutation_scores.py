@@ -51,6 +51,7 @@ TESTS: dict[str, list[str]] = {
     "commands/rules.py": ["tests/test_commands.py"],
     "commands/config.py": ["tests/test_commands_config.py"],
     "digest/report.py": ["tests/test_digest.py", "tests/test_digest_report.py"],
+    "digest/render.py": ["tests/test_digest.py", "tests/test_digest_report.py"],
     "digest/config.py": ["tests/test_digest_config.py"],
     "core/config.py": ["tests/test_config_schema.py"],
     "core/durations.py": ["tests/test_config_schema.py"],
