@@ -663,22 +663,26 @@ def test_empty_lists_say_none():
     assert section(md, "Never answered").endswith("oldest first.\n\nNone.\n")
 
 
-@pytest.fixture
-def host_in_tokyo(monkeypatch):
-    """The host's local zone set to UTC+9 for one test (dates must be UTC regardless)."""
+@pytest.fixture(params=["Asia/Tokyo", "America/Los_Angeles"])
+def host_zone(request, monkeypatch):
+    """The host's local zone set to UTC+9, then UTC-8, for one test (dates and weeks must
+    be UTC regardless): Monday 00:00 UTC is still Sunday in Los Angeles, Sunday 23:30
+    UTC already Monday in Tokyo."""
     if not hasattr(host_time, "tzset"):  # pragma: no cover - Windows
         pytest.skip("time.tzset is POSIX only")
-    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    monkeypatch.setenv("TZ", request.param)
     host_time.tzset()
     yield
     monkeypatch.undo()
     host_time.tzset()
 
 
-def test_dates_and_weeks_are_utc_whatever_the_host_zone(numbers, host_in_tokyo):
+def test_dates_and_weeks_are_utc_whatever_the_host_zone(numbers, host_zone):
     assert render_digest(numbers, repo=REPO) == HAND_MARKDOWN
-    # Sunday 23:30 UTC is Monday 08:30 in Tokyo: still W47.
     assert IsoWeek.containing(datetime(2026, 11, 22, 23, 30, tzinfo=UTC)) == W47
+    with pytest.raises(ValueError) as err:
+        compute_digest(HAND, CLOCKS, IsoWeek(2026, 49), digest_label=LABEL, now=NOW)
+    assert str(err.value) == "2026-W49 has not started at 2026-11-23 08:00 UTC"
 
 
 def test_now_is_utc_in_the_text():
