@@ -39,6 +39,7 @@ PURE = (
     "recovery_bot.sla.queue",
     "recovery_bot.sla.config",
     "recovery_bot.digest.report",
+    "recovery_bot.digest.render",
     "recovery_bot.digest.config",
 )
 

@@ -1,11 +1,12 @@
-"""Weekly backlog digest: exact numbers from known histories, weeks, percentiles, size.
+"""Weekly backlog digest: exact numbers from known histories, weeks, percentiles.
 
 The hand-built snapshot below (``HAND``) was counted on paper before the code ran; the
 comments beside each issue say which week it opens, closes and is answered in, so a
-failing assertion can be checked by reading. ``synthetic_backlog`` builds a realistic
-large backlog for the size limit and for ``docs/example-digest.md``:
+failing assertion can be checked by reading. ``tests/test_digest_report.py`` renders it
+as exact markdown and pins each rule's edges; ``tests/test_digest_scale.py`` builds a
+realistic large backlog for the size limit and for ``docs/example-digest.md``:
 
-    /work/venv/bin/python tests/test_digest.py --write-example
+    python tests/test_digest.py --write-example
 """
 
 from __future__ import annotations
@@ -13,16 +14,13 @@ from __future__ import annotations
 import random
 import re
 import sys
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-import yaml
 
-from recovery_bot.core.config import AppConfig, Section
-from recovery_bot.core.errors import ConfigError
 from recovery_bot.core.snapshot import Clock, CommentInfo, IssueSnapshot
-from recovery_bot.digest.config import DigestConfig, parse_digest_config
+from recovery_bot.digest.render import render_digest
 from recovery_bot.digest.report import (
     DigestNumbers,
     IsoWeek,
@@ -31,7 +29,6 @@ from recovery_bot.digest.report import (
     is_digest_issue,
     last_complete_week,
     percentile,
-    render_digest,
 )
 
 REPO = "pypi/support"
@@ -173,12 +170,12 @@ CLOCKS: dict[int, Clock] = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test (cheap): mutmut credits a module fixture to its first test only
 def numbers() -> DigestNumbers:
     return compute_digest(HAND, CLOCKS, W47, digest_label=LABEL, now=NOW)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def markdown(numbers: DigestNumbers) -> str:
     return render_digest(numbers, repo=REPO)
 
@@ -542,249 +539,9 @@ def test_week_parse_roundtrip():
     assert str(IsoWeek.parse("2027-W01")) == "2027-W01"
 
 
-# --------------------------------------------------------------------------- size limit
-
-
-def synthetic_backlog(
-    count: int, now: datetime = NOW, *, days: int = 420, seed: int = 47
-) -> tuple[list[IssueSnapshot], dict[int, Clock]]:
-    """A realistic backlog: mostly account recovery, answered in days to months (shapes
-    from FIELD-NOTES section 3), three in four eventually closed, clocks derived with a
-    simple 7-day maintainer target. Bodies carry fake addresses, which must not leak."""
-    rng = random.Random(seed)
-    forms = ["account-recovery"] * 70 + ["pep541"] * 10 + ["limit-request-file"] * 5
-    forms += ["limit-request-project"] * 5 + ["network", "mass-name-squat", None] * 3
-    issues: list[IssueSnapshot] = []
-    clocks: dict[int, Clock] = {}
-    for i in range(count):
-        number = 10_000 + i
-        created = now - timedelta(days=days * (1 - (i / count)) + rng.random() * 0.5)
-        kind = rng.random()
-        delay = None if kind < 0.15 else rng.uniform(0.1, 8) if kind < 0.75 else rng.uniform(8, 120)
-        first = created + timedelta(days=delay) if delay is not None else None
-        if first is not None and first > now:
-            first = None
-        comments = [bot(created + timedelta(minutes=1))]
-        if first is not None:
-            comments.append(maint(first, rng.choice(["di", "ewdurbin", "miketheman"])))
-        closed_at = None
-        if rng.random() < 0.78:
-            closed_at = (first or created) + timedelta(days=rng.uniform(0.5, 70))
-            closed_at = None if closed_at > now else closed_at
-        reason = rng.choices(["completed", "not_planned", "duplicate", None], [55, 30, 8, 7])[0]
-        author = f"person{i}"
-        iss = IssueSnapshot(
-            number=number,
-            title="Account recovery request",
-            author=author,
-            created_at=created,
-            state="closed" if closed_at else "open",
-            closed_at=closed_at,
-            state_reason=reason if closed_at else None,
-            comments=tuple(comments),
-            form=rng.choice(forms),
-            body=f"### PyPI Username\n\n`{author}`\n\nreach me at {author}@example.org\n",
-        )
-        issues.append(iss)
-        if closed_at is None:
-            if first is None or rng.random() < 0.5:
-                since = created if first is None else first + timedelta(days=rng.uniform(0, 5))
-                due = since + timedelta(days=7)
-                state = "overdue" if now > due else "due_soon" if due - now < timedelta(2) else "ok"
-                clocks[number] = Clock(number, "maintainers", since, due, state, iss.form)
-            else:
-                due = first + timedelta(days=14)
-                state = "close_due" if now > due + timedelta(7) else "waiting_on_reporter"
-                clocks[number] = Clock(number, "reporter", first, due, state, iss.form)
-    digest = IssueSnapshot(
-        number=9_999, title=digest_title(W47.previous()), author=BOT, created_at=now - timedelta(8),
-        author_is_bot=True, labels=(LABEL,),
-    )  # fmt: skip
-    return [digest, *issues], clocks
-
-
-@pytest.fixture(scope="module")
-def big() -> DigestNumbers:
-    issues, clocks = synthetic_backlog(10_000, days=3 * 365)
-    return compute_digest(issues, clocks, W47, digest_label=LABEL, now=NOW)
-
-
-def test_ten_thousand_issues_fit_with_default_caps(big):
-    assert len(big.overdue) > 1000
-    md = render_digest(big, repo=REPO)
-    assert len(md.encode()) <= 65_536
-    assert f"…and {len(big.overdue) - 25:,} more." in md
-    assert "Lists are cut" not in md
-
-
-def test_ten_thousand_issues_with_uncapped_lists_are_trimmed_not_rejected(big):
-    md = render_digest(big, repo=REPO, list_cap=10_000)
-    assert len(md.encode()) <= 65_536
-    note = re.search(r"Lists are cut to ([\d,]+) entries each", md)
-    assert note is not None
-    cap = int(note.group(1).replace(",", ""))
-    assert 100 < cap < len(big.overdue)
-    # The cap is the largest that fits: one more entry would not.
-    longer = render_digest(big, repo=REPO, list_cap=cap + 1, max_chars=10**9)
-    assert len(longer.encode()) > 65_536
-    assert md.count("```") % 2 == 0
-
-
-@pytest.mark.parametrize(
-    ("max_chars", "ending"),
-    [
-        (40, None),  # not even the note fits: a prefix of it, still within the limit
-        (300, "cut to fit GitHub's size limit."),
-        (1_500, "cut to fit GitHub's size limit."),
-        (3_000, "cut to fit GitHub's size limit."),
-        (6_000, "linearly between ranks.</sub>"),  # lists shrink first, cut nothing
-        (9_000, "linearly between ranks.</sub>"),
-    ],
-)
-def test_small_limits_shrink_lists_then_cut_at_sections(big, max_chars, ending):
-    md = render_digest(big, repo=REPO, max_chars=max_chars)
-    assert len(md.encode()) <= max_chars
-    if ending:
-        assert md.rstrip().endswith(ending)
-        assert md.count("```") % 2 == 0
-
-
-def test_big_output_has_no_addresses(big):
-    md = render_digest(big, repo=REPO, list_cap=200)
-    assert not re.search(r"[\w.+-]+@[\w-]+\.\w+", md)
-
-
-# --------------------------------------------------------------------------- config
-
-APP = AppConfig(path="app.yaml", repositories=("pypi/support", "pypi/support-sandbox"))
-
-
-def parse(yaml_text: str) -> DigestConfig:
-    data = yaml.safe_load(yaml_text) or {}
-    return parse_digest_config(Section(data, "app.yaml").sub("digest"), APP)
-
-
-def test_config_defaults():
-    cfg = parse("digest:\n")
-    assert cfg == DigestConfig(repo="pypi/support")
-    assert (cfg.weekday_name, cfg.time, cfg.list_cap) == ("monday", time(8, 0), 25)
-
-
-@pytest.mark.parametrize(
-    ("weekday", "at_time", "after", "expected"),
-    [
-        (0, time(8), datetime(2026, 11, 23, 7, 59, tzinfo=UTC), datetime(2026, 11, 23, 8, 0)),
-        (0, time(8), datetime(2026, 11, 23, 8, 0, tzinfo=UTC), datetime(2026, 11, 30, 8, 0)),
-        (4, time(14, 30), datetime(2026, 11, 23, 9, tzinfo=UTC), datetime(2026, 11, 27, 14, 30)),
-        (6, time(23, 0), datetime(2026, 12, 31, 0, tzinfo=UTC), datetime(2027, 1, 3, 23, 0)),
-        # 09:30 in UTC+2 is 07:30 UTC: Monday's 08:00 UTC run is still ahead.
-        (
-            0,
-            time(8),
-            datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=2))),
-            datetime(2026, 11, 23, 8, 0),
-        ),
-    ],
-)
-def test_next_run(weekday, at_time, after, expected):
-    cfg = DigestConfig(repo=REPO, weekday=weekday, time=at_time)
-    assert cfg.next_run(after) == expected.replace(tzinfo=UTC)
-
-
-def test_config_is_wired_into_app_config():
-    from recovery_bot.app import parse_config
-
-    cfg = parse_config({"repositories": ["pypi/support"], "digest": {"weekday": "friday"}})
-    assert cfg.digest == DigestConfig(repo="pypi/support", weekday=4)
-    with pytest.raises(ConfigError, match=r"app.yaml: digest.time: "):
-        parse_config({"repositories": ["pypi/support"], "digest": {"time": "noon"}})
-
-
-def test_config_example_in_module_docstring_parses():
-    import recovery_bot.digest.config as mod
-
-    example = mod.__doc__.split("```yaml\n")[1].split("```")[0]
-    cfg = parse(example)
-    assert cfg == DigestConfig(repo="pypi/support")
-
-
-@pytest.mark.parametrize(
-    ("yaml_text", "field", "expected"),
-    [
-        ("weekday: friday", "weekday", 4),
-        ("weekday: Sun", "weekday", 6),
-        ("weekday: 0", "weekday", 0),
-        ('time: "14:30"', "time", time(14, 30)),
-        ("time: 08:00", "time", time(8, 0)),  # leading zero: YAML keeps a string
-        ("time: 14:30", "time", time(14, 30)),  # YAML 1.1 base-60 int 870
-        ("time: 9:05", "time", time(9, 5)),
-        ("repo: PyPI/Support-Sandbox", "repo", "pypi/support-sandbox"),
-        ("list_cap: 0", "list_cap", 0),
-        ("enabled: false", "enabled", False),
-        ("close_previous: false", "close_previous", False),
-        ("backlinks: true", "backlinks", True),
-        ("label: weekly digest", "label", "weekly digest"),
-        ("title_prefix: Backlog", "title_prefix", "Backlog"),
-    ],
-)
-def test_config_values(yaml_text, field, expected):
-    cfg = parse("digest:\n  " + yaml_text)
-    assert getattr(cfg, field) == expected
-
-
-@pytest.mark.parametrize(
-    ("yaml_text", "key", "message"),
-    [
-        ("weekdays: monday", "digest.weekdays", "unknown key"),
-        ("weekday: someday", "digest.weekday", "must be a weekday name"),
-        ("weekday: 7", "digest.weekday", "must be a weekday name"),
-        ("weekday: true", "digest.weekday", "must be a weekday name"),
-        ('time: "24:00"', "digest.time", "HH:MM"),
-        ('time: "8am"', "digest.time", "HH:MM"),
-        ("time: 9", "digest.time", "HH:MM"),
-        ("repo: pypi/warehouse", "digest.repo", "must be one of the configured repositories"),
-        ("list_cap: -1", "digest.list_cap", "at least 0"),
-        ("list_cap: 5000", "digest.list_cap", "at most 1000"),
-        ("enabled: yes please", "digest.enabled", "true or false"),
-        ('label: ""', "digest.label", "must not be empty"),
-        ("label: " + "x" * 51, "digest.label", "at most 50"),
-    ],
-)
-def test_config_errors(yaml_text, key, message):
-    with pytest.raises(ConfigError) as err:
-        parse("digest:\n  " + yaml_text)
-    assert err.value.key == key
-    assert message in err.value.message
-    assert str(err.value).startswith(f"app.yaml: {key}: ")
-
-
-# --------------------------------------------------------------------------- example
-
-
-def example_markdown() -> str:
-    """The digest shown in docs/example-digest.md (deterministic)."""
-    issues, clocks = synthetic_backlog(1_700)
-    nums = compute_digest(issues, clocks, W47, digest_label=LABEL, now=NOW)
-    title = digest_title(W47)
-    body = render_digest(nums, repo=REPO, list_cap=10)  # shorter than the default 25
-    return (
-        "# Example weekly digest\n\n"
-        "Rendered by `recovery_bot.digest.report` from a synthetic backlog (1,700 issues over 14\n"
-        "months, response and closing delays shaped like FIELD-NOTES section 3). Regenerate\n"
-        "with `python tests/test_digest.py --write-example`. Lists are capped at 10 here\n"
-        "(the default is 25).\n\n"
-        f"Issue title: `{title}`\n\n"
-        "---\n\n" + body
-    )
-
-
-def test_example_is_deterministic_and_clean():
-    md = example_markdown()
-    assert md == example_markdown()
-    assert "@example.org" not in md
-
-
 if __name__ == "__main__":  # pragma: no cover
+    from test_digest_scale import example_markdown
+
     if "--write-example" in sys.argv:
         target = Path(__file__).resolve().parents[1] / "docs" / "example-digest.md"
         target.write_text(example_markdown(), encoding="utf-8")

@@ -110,7 +110,7 @@ class DigestConfig:
 
 def parse_digest_config(section: Section, app: AppConfig) -> DigestConfig:
     """Read ``digest:``; every problem is a ConfigError naming ``digest.<key>``."""
-    cfg = read_section(DigestConfig, section, {"repo": app.repositories[0]})
+    cfg = read_section(DigestConfig, section)  # repo absent or null: None, resolved below
     repo = cfg.repo or app.repositories[0]
     matches = [r for r in app.repositories if r.casefold() == repo.casefold()]
     if not matches:

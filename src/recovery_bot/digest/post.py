@@ -57,15 +57,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from recovery_bot.core.plans import NewIssue, Plan
 from recovery_bot.core.snapshot import Clock, IssueSnapshot
 from recovery_bot.digest.config import DigestConfig
+from recovery_bot.digest.render import GITHUB_BODY_LIMIT, render_digest
 from recovery_bot.digest.report import (
-    GITHUB_BODY_LIMIT,
     TREND_WEEKS,
     DigestNumbers,
     IsoWeek,
     compute_digest,
     digest_title,
     last_complete_week,
-    render_digest,
 )
 from recovery_bot.platform.applier import apply_new_issue, apply_plan, marker_for
 from recovery_bot.sla.clocks import compute_clock
