@@ -40,6 +40,7 @@ from recovery_bot.core.snapshot import CommentInfo
 
 REPO = {"repositories": ["pypi/support"]}
 CFG = parse_config(REPO)
+KNOWN = known_names(CFG)
 #: Built by the core parser alone: no ``commands:`` or ``sla:`` section (both None), as
 #: hand-made configs in other modules' tests are.
 BARE = parse_core_config(REPO)
@@ -96,6 +97,70 @@ SPLIT_CASES = [
 )
 def test_split_args(text: str, expected: tuple[str, ...]) -> None:
     assert split_args(text) == expected
+
+
+# --- which lines are prose ---------------------------------------------------------------
+
+FIND_CASES = [
+    # fences: only spaces may precede the run, and both runs use the same character
+    ("tilde fence indented in a list", "- a\n  ~~~\n  /close\n  ~~~\n/reopen", [("reopen", ())]),
+    ("no-break space before backticks", "\u00a0```\n/close", [("close", ())]),
+    ("text before tildes", "X ~~~\n/close", [("close", ())]),
+    ("inline triple backticks are no fence", "```x```\n/close", [("close", ())]),
+    ("tilde fence with backticks in its info", "~~~ `md`\n/close\n~~~\n/reopen", [("reopen", ())]),
+    # a quote or indented code ends a paragraph and opens no HTML comment
+    ("code span cannot cross a quote", "`a\n> quoted\n/close `", [("close", ())]),
+    ("comment opener in a quote", "> <!-- x\n/close", [("close", ())]),
+    ("comment opener in indented code", "    <!-- x\n\n/close", [("close", ())]),
+    # code spans: per paragraph, offsets across paragraphs, runs matched by length
+    ("code span cannot cross a blank line", "`a\n\n/close `", [("close", ())]),
+    ("CRLF keeps a paragraph whole", "`a\r\n/close `", []),
+    ("lone CR is a line break", "hi\r/recheck", [("recheck", ())]),
+    ("span after the command's slash", "Hi\n\n/label `typo email`", [("label", ("typo email",))]),
+    ("span in a later paragraph", "Hi\n\n`x\n/close`", []),
+    ("span in a third paragraph", "para one\n\npara two\n\n`x\n/close`", []),
+    ("unmatched run, then a pair", "``x `a\n/close` ```", []),
+    ("pair right after a pair", "`a` `b\n/close `", []),
+    ("span ending before the line", "`x`\n  /close", [("close", ())]),
+    ("spans far down the body", "x\n" * 10 + "/close `yyyy`", [("close", ("yyyy",))]),
+    ("comment right after a span", "`x`<!--\n/close", []),
+    # HTML comments
+    ("code span inside a comment", "<!-- `x`\n/close\n-->\n/reopen", [("reopen", ())]),
+    ("opener in code, then a comment", "`<!--`\n<!-- x\n/close -->\n/reopen", [("reopen", ())]),
+    ("opener in code mid-line", "see `<!--` here\n/reopen", [("reopen", ())]),
+    ("arrow before a comment", "a --> b\n<!--\n/close", []),
+    ("two comments", "<!-- a -->\n/close\n<!-- b -->", [("close", ())]),
+    (
+        "first of two comments holds the command",
+        "<!--\n/close\n-->\n<!-- b -->\n/reopen",
+        [("reopen", ())],
+    ),
+    ("empty comment", "<!---->\n/close", [("close", ())]),
+    ("opener inside a comment", "<!-- x <!-->\n/close", [("close", ())]),
+    ("comment right after a comment", "<!-- a --><!--\n/close", []),
+    # unknown names
+    (
+        "unknown command, three words",
+        "/frobnicate this issue",
+        [("frobnicate", ("this", "issue"), False)],
+    ),
+    ("unknown command, four words", "/frobnicate this issue now", []),
+    ("prose before a command", "/tmp is full of files\n/recheck", [("recheck", ())]),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"), [c[1:] for c in FIND_CASES], ids=[c[0] for c in FIND_CASES]
+)
+def test_find_commands(body: str, expected: list[tuple[Any, ...]]) -> None:
+    got = [(i.name, i.args, *(() if i.known else (False,))) for i in find_commands(body, KNOWN)]
+    assert got == expected
+
+
+def test_tabs_expand_to_four_columns_in_the_kept_line() -> None:
+    assert find_commands("/label\tlost-2fa", KNOWN) == [
+        Invocation("label", ("lost-2fa",), "/label  lost-2fa")
+    ]
 
 
 # --- each command sees the issue as the previous ones left it -----------------------------

@@ -227,9 +227,11 @@ def find_commands(body: str | None, known: Collection[str]) -> list[Invocation]:
     offset = 0
     for line in lines:
         m = _COMMAND_LINE.match(line)
-        slash = offset + (m.start(1) - 1 if m else 0)
+        start = offset
         offset += len(line) + 1
-        if not m or slash in hidden:
+        # The line's start is hidden exactly when its slash is: only spaces lie between,
+        # and no code span or comment begins or ends on a space.
+        if not m or start in hidden:
             continue
         name = m.group(1).lower()
         is_known = name in known_lower
@@ -523,7 +525,7 @@ def handle_comment(
     dropped = len(invs) - MAX_COMMANDS_PER_COMMENT
     invs = invs[:MAX_COMMANDS_PER_COMMENT]
     plan, results = run_commands(invs, ctx)
-    errors = [r.error for r in results if not r.ok and r.error]
+    errors = [r.error for r in results if r.error]  # only failed results carry one
     if dropped > 0:
         errors.append(
             f"Only the first {MAX_COMMANDS_PER_COMMENT} commands of a comment run; "
