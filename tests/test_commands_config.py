@@ -9,6 +9,7 @@ import pytest
 
 from recovery_bot.app import parse_config
 from recovery_bot.commands.config import (
+    COMMAND_NAMES,
     DEFAULT_REPLIES,
     CommandsConfig,
     SavedReply,
@@ -127,6 +128,26 @@ def test_names_and_aliases() -> None:
     assert lookup["awaiting"] == "awaiting-response" and lookup["wait"] == "resume"
     assert "awaiting-response" not in lookup
     assert cc.typed_name("awaiting-response") == "awaiting"
+    assert cc.typed_name("close") == "close"
+    assert lookup == {
+        **{c: c for c in COMMAND_NAMES if c != "awaiting-response"},
+        "awaiting": "awaiting-response",
+        "wait": "resume",
+    }
+
+
+def test_limits_are_inclusive() -> None:
+    """A 50-character label (GitHub's limit) and a snooze of exactly snooze_max are fine;
+    only the quote characters make a label untypable (a capital X is just a letter)."""
+    cc = load(
+        {
+            "allowed_labels": ["x" * 50, "Xcode"],
+            "replies": {"x": {"text": "t", "snooze": "90d", "add_labels": ["y" * 50]}},
+        }
+    )
+    assert cc.allowed_labels == ("x" * 50, "Xcode")
+    assert cc.replies["x"].snooze == timedelta(days=90) == cc.snooze_max
+    assert cc.replies["x"].add_labels == ("y" * 50,)
 
 
 PLACEHOLDERS = "{duplicate}, {issue_url}, {reporter}, {support_email}, {username}"
@@ -359,12 +380,48 @@ ERRORS: list[tuple[str, Any, str, str]] = [
         "/close already names the close command",
     ),
     (
+        "rename not a string",
+        {"names": {"close": 3}},
+        "commands.names.close",
+        "must be a string, got int",
+    ),
+    (
+        "alias target not a string",
+        {"aliases": {"wait": ["close"]}},
+        "commands.aliases.wait",
+        "must be a string, got list",
+    ),
+    (
+        "alias clashes with a rename",
+        {"names": {"close": "shut"}, "aliases": {"shut": "reopen"}},
+        "commands.aliases.shut",
+        "/shut already names the close command",
+    ),
+    (
         "alias too short",
         {"aliases": {"c": "close"}},
         "commands.aliases.c",
         "is not a command name (letters and '-')",
     ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ({"fast_lane": "x" * 51}, f"label {'x' * 51!r} is longer than 50 characters"),
+        (
+            {"lost_2fa": 'lost "2fa"'},
+            "label 'lost \"2fa\"' contains a quote, so it cannot be typed in /label",
+        ),
+    ],
+)
+def test_a_bot_label_label_cannot_type_stops_start_up(labels: Any, message: str) -> None:
+    """The default allowed_labels are the bot's own labels: one that /label could not take
+    is reported under commands.allowed_labels, naming the label."""
+    with pytest.raises(ConfigError) as info:
+        load(labels=labels)
+    assert (info.value.key, info.value.message) == ("commands.allowed_labels", message)
 
 
 @pytest.mark.parametrize(

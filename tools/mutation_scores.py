@@ -48,7 +48,7 @@ TESTS: dict[str, list[str]] = {
     "intake/decision.py": ["tests/test_recovery.py"],
     "intake/forms.py": ["tests/test_forms.py"],
     "intake/reason.py": ["tests/test_reason.py", "tests/test_topics.py"],
-    "commands/rules.py": ["tests/test_commands.py"],
+    "commands/rules.py": ["tests/test_commands.py", "tests/test_commands_rules.py"],
     "commands/config.py": ["tests/test_commands_config.py"],
     "digest/report.py": ["tests/test_digest.py", "tests/test_digest_report.py"],
     "digest/render.py": ["tests/test_digest.py", "tests/test_digest_report.py"],

@@ -458,10 +458,9 @@ def _names(sec: Section, canonical: tuple[str, ...]) -> tuple[dict[str, str], di
         if typed in taken:
             raise names_sec.error(c, f"/{typed} already names the {taken[typed]} command")
         taken[typed] = c
-    for alias, target in aliases.items():
+    for alias in aliases:  # (aliases are distinct keys, so none clashes with another)
         if alias in taken:
             raise alias_sec.error(alias, f"/{alias} already names the {taken[alias]} command")
-        taken[alias] = target
     return names, aliases
 
 

@@ -60,12 +60,13 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypedDict, TypeGuard, get_args
+from typing import Any, Literal, TypedDict
 
 from recovery_bot.commands.config import (
     COMMAND_NAMES,
     DEFAULT_AWAITING_LABEL,
     DEFAULT_SNOOZED_LABEL,
+    CloseReason,
     CommandsConfig,
     SavedReply,
     parse_commands_config,
@@ -226,9 +227,11 @@ def find_commands(body: str | None, known: Collection[str]) -> list[Invocation]:
     offset = 0
     for line in lines:
         m = _COMMAND_LINE.match(line)
-        slash = offset + (m.start(1) - 1 if m else 0)
+        start = offset
         offset += len(line) + 1
-        if not m or slash in hidden:
+        # The line's start is hidden exactly when its slash is: only spaces lie between,
+        # and no code span or comment begins or ends on a space.
+        if not m or start in hidden:
             continue
         name = m.group(1).lower()
         is_known = name in known_lower
@@ -332,19 +335,13 @@ def known_names(cfg: AppConfig) -> frozenset[str]:
     return frozenset(commands_config(cfg).lookup())
 
 
-def _sla_label(cfg: AppConfig, which: str, default: str) -> str:
-    labels = getattr(getattr(cfg, "sla", None), "labels", None)
-    value = getattr(labels, which, None)
-    return value if isinstance(value, str) and value else default
-
-
 def awaiting_label(cfg: AppConfig) -> str:
     """The reporter-owes-the-move label (the SLA section's, else the default)."""
-    return _sla_label(cfg, "awaiting", DEFAULT_AWAITING_LABEL)
+    return cfg.sla.labels.awaiting if cfg.sla is not None else DEFAULT_AWAITING_LABEL
 
 
 def snoozed_label(cfg: AppConfig) -> str:
-    return _sla_label(cfg, "snoozed", DEFAULT_SNOOZED_LABEL)
+    return cfg.sla.labels.snoozed if cfg.sla is not None else DEFAULT_SNOOZED_LABEL
 
 
 def allowed_labels(cfg: AppConfig) -> tuple[str, ...]:
@@ -453,7 +450,7 @@ def run_command(inv: Invocation, ctx: CommandContext) -> CommandResult:
     lookup = cc.lookup()
     canonical = lookup.get(inv.name.lower())
     if canonical is None:
-        hint = difflib.get_close_matches(inv.name.lower(), list(lookup), n=1, cutoff=0.75)
+        hint = difflib.get_close_matches(inv.name.lower(), list(lookup), cutoff=0.75)
         guess = f" Did you mean `/{hint[0]}`?" if hint else ""
         return CommandResult(
             Plan(),
@@ -528,7 +525,7 @@ def handle_comment(
     dropped = len(invs) - MAX_COMMANDS_PER_COMMENT
     invs = invs[:MAX_COMMANDS_PER_COMMENT]
     plan, results = run_commands(invs, ctx)
-    errors = [r.error for r in results if not r.ok and r.error]
+    errors = [r.error for r in results if r.error]  # only failed results carry one
     if dropped > 0:
         errors.append(
             f"Only the first {MAX_COMMANDS_PER_COMMENT} commands of a comment run; "
@@ -620,10 +617,6 @@ class _LabelChanges(TypedDict):
     remove_labels: tuple[str, ...]
 
 
-def _is_state_reason(reason: str) -> TypeGuard[StateReason]:
-    return reason in get_args(StateReason)
-
-
 def _label_changes(
     ctx: CommandContext, add: Iterable[str] = (), remove: Iterable[str] = ()
 ) -> _LabelChanges:
@@ -640,8 +633,7 @@ def clock_labels(cfg: AppConfig) -> tuple[str, ...]:
     """The labels that say whose move it is or that the clock is paused: the awaiting
     label, its aliases (older spellings such as ``status: awaiting response``) and the
     snoozed label. /resume and closing remove all of them."""
-    labels = getattr(getattr(cfg, "sla", None), "labels", None)
-    aliases = getattr(labels, "awaiting_aliases", ())
+    aliases = cfg.sla.labels.awaiting_aliases if cfg.sla is not None else ()
     return (awaiting_label(cfg), *aliases, snoozed_label(cfg))
 
 
@@ -655,8 +647,7 @@ def render(template: str, ctx: CommandContext, **extra: str) -> str:
         "issue_url": ctx.issue_url,
         "username": f"the account `{user}`" if user and is_valid_username(user) else "your account",
         "support_email": ctx.config.bot.support_email,
-        "duplicate": "",
-        **extra,
+        **extra,  # {duplicate}: config lets only replies given #N use it
     }
     return template.format_map(values)
 
@@ -676,7 +667,7 @@ def _reply_result(
     ctx: CommandContext,
     *,
     duplicate: int | None = None,
-    close: str | None = None,
+    close: CloseReason | None = None,
 ) -> CommandResult:
     """Post ``reply`` and apply its labels, close and snooze. ``close`` overrides the
     reply's own close reason (``/close`` decides the reason, the reply only the words)."""
@@ -699,7 +690,7 @@ def _closing(
     add: list[str],
     remove: list[str],
     replies: tuple[str, ...],
-    reason: str | None,
+    reason: CloseReason | None,
     **result: Any,
 ) -> CommandResult:
     """A result that posts ``replies``, changes labels and, with ``reason``, closes.
@@ -714,8 +705,6 @@ def _closing(
         add = [x for x in add if not _has(clock, x)]
         remove = [*remove, *clock]
         if ctx.state != "closed":
-            if not _is_state_reason(reason):  # config and _CLOSE_REASONS allow only these
-                raise ValueError(f"{reason!r} is not a GitHub close reason")
             state, state_reason = "closed", reason
     plan = Plan(
         replies=replies, **_label_changes(ctx, add, remove), state=state, state_reason=state_reason
@@ -852,7 +841,7 @@ def cmd_reply(args: tuple[str, ...], ctx: CommandContext) -> CommandResult:
     return _reply_result(reply, ctx, duplicate=duplicate)
 
 
-_CLOSE_REASONS = {
+_CLOSE_REASONS: dict[str, CloseReason] = {
     "completed": "completed",
     "not-planned": "not_planned",
     "non-response": "not_planned",
