@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from types import FrameType
 from typing import Any
 
 import pytest
 
 from recovery_bot.app import parse_config
+from recovery_bot.commands import rules as rules_module
 from recovery_bot.commands.rules import (
     REGISTRY,
     CommandContext,
@@ -922,6 +926,46 @@ def test_hostile_bodies_read_exactly() -> None:
     assert find_commands("<!--" * 2000 + "\n/reopen", KNOWN) == []
     runs = "".join("`" * i + " x " for i in range(1, 120))
     assert find_commands(runs + "\n/reopen", KNOWN) == [Invocation("reopen", (), "/reopen")]
+
+
+def _python_steps(body: str) -> int:
+    """Line events ``find_commands`` runs in the commands module for ``body``: a count of
+    work that, unlike a clock, is the same on a loaded machine."""
+    module = rules_module.__file__
+    steps = 0
+
+    def local(frame: FrameType, event: str, arg: object) -> Any:
+        nonlocal steps
+        steps += 1
+        return local
+
+    def tracer(frame: FrameType, event: str, arg: object) -> Any:
+        return local if frame.f_code.co_filename == module else None
+
+    sys.settrace(tracer)
+    try:
+        find_commands(body, KNOWN)
+    finally:
+        sys.settrace(None)
+    return steps
+
+
+HOSTILE_SHAPES: dict[str, Callable[[int], str]] = {
+    "code spans, then command lines": lambda n: "` `" * n + "\n" + "/ab\n" * n,
+    "unclosed comment openers": lambda n: "<!--" * n + "\n/reopen",
+    "backtick runs of every length": lambda n: "".join("`" * i + " x " for i in range(1, n)),
+    "unclosed fences around commands": lambda n: "```\n/label x\n" * n,
+}
+
+
+@pytest.mark.parametrize("shape", HOSTILE_SHAPES)
+def test_hostile_bodies_cost_grows_linearly(shape: str) -> None:
+    """Twice the hostile body costs at most about twice the work (a quadratic scan would
+    cost four times): counted in Python line events, not seconds."""
+    make = HOSTILE_SHAPES[shape]
+    small, large = _python_steps(make(400)), _python_steps(make(800))
+    assert small > 0
+    assert large <= 2.1 * small + 200, (small, large)
 
 
 def test_not_assigned_reply_names_each_login_in_code_so_nobody_is_pinged() -> None:
