@@ -261,10 +261,6 @@ _KINDS: frozenset[str] = frozenset(get_args(FieldKind))
 _MD_COMMENT_RE = re.compile(r"<!--(.*?)-->", re.S)
 
 
-def _gen_rank(generation: str) -> str:
-    return "9999-99" if generation == "current" else generation
-
-
 def _load_yaml(text: str) -> object:
     """``yaml.safe_load`` with libyaml's parser when present: the same documents, but
     the eleven templates load in ~10 ms instead of ~120 ms (``inspect`` pays it once)."""
@@ -399,8 +395,11 @@ def _registry() -> _Registry:
         md_intro.extend(intro)
 
     by_form: dict[FormId, list[_Template]] = {}
-    for t in sorted(templates, key=lambda t: _gen_rank(t.generation), reverse=True):
-        by_form.setdefault(t.form, []).append(t)  # newest first
+    newest_first = sorted(
+        templates, key=lambda t: (t.generation == "current", t.generation), reverse=True
+    )
+    for t in newest_first:
+        by_form.setdefault(t.form, []).append(t)
     known: dict[str, list[tuple[FormId, _TField]]] = {}
     group_options: dict[tuple[FormId, str], dict[str, _TOption]] = {}
     form_options: dict[FormId, dict[str, _TOption]] = {}
@@ -725,8 +724,6 @@ def _choose_template(
     reg: _Registry,
 ) -> _Template:
     templates = reg.by_form[form]
-    if len(templates) == 1:
-        return templates[0]
     norms = {s.norm for s in sections}
     md = [t for t in templates if t.markdown]
     if (
@@ -738,21 +735,19 @@ def _choose_template(
     # A generation that lacks a heading of this form present in the body cannot be the
     # one the body came from (a 2021 form had no Recovery Codes box), so such "own"
     # extras weigh first; then the fewest missing required sections, then the fewest
-    # extras of any kind. Newest first, and only a strictly better key replaces the best.
+    # extras of any kind. Templates are newest first and index() finds the first of
+    # equal keys, so a tie goes to the newest generation.
     own = norms & reg.ident_norms[form]
-    best = templates[0]
-    best_key: tuple[int, int, int] | None = None
-    for t in templates:
-        if t.markdown:
-            continue
-        key = (
+    generations = [t for t in templates if not t.markdown]
+    keys = [
+        (
             len(own - t.by_norm.keys()),
             len(t.required_set - norms),
             len(norms - t.by_norm.keys()),
         )
-        if best_key is None or key < best_key:
-            best, best_key = t, key
-    return best
+        for t in generations
+    ]
+    return generations[keys.index(min(keys))]
 
 
 # --------------------------------------------------------------------------- values
@@ -784,9 +779,9 @@ def _checkbox_options(
         st = line.strip()
         if not st:
             continue
-        m = _BOX_RE.match(st) if st[0] in "-*+[" else None
+        m = _BOX_RE.match(st)
         if m is not None:
-            label = m.group(2).rstrip()
+            label = m.group(2)  # ``st`` is stripped: no space at either end
             if not label:
                 continue
             t = template_opts.get(_normalize_option(label))
