@@ -10,7 +10,7 @@ import pathlib
 
 import pytest
 
-from recovery_bot.intake.forms import ParsedForm, parse_body
+from recovery_bot.intake.forms import Field, ParsedForm, parse_body
 
 BODIES = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "bodies"
 T4 = (BODIES / "recovery-t4-ok.md").read_text(encoding="utf-8")
@@ -151,6 +151,8 @@ BARE = f"### {USER}\n\nx\n\n### {REASON}\n\ny"
         (f"<!--\nRequest for account recovery.\n\n{BARE}", "2021-03"),
         (f"{BARE}\n\n---\n\n### Project URL\n\nz", "2020-01"),
         (f"{BARE} <!-- c -->", "2021-03"),
+        (f"```\n<!-- in code\n```\nRequest for account recovery.\n\n{BARE}", "2020-01"),
+        (f"```\ncode\n```\n<!--\nRequest for account recovery.\n\n{BARE}", "2021-03"),
     ],
     ids=[
         "comment-at-start",
@@ -161,6 +163,8 @@ BARE = f"### {USER}\n\nx\n\n### {REASON}\n\ny"
         "intro-in-unclosed-comment",
         "rule-closing-a-later-section",
         "comment-after-first-heading",
+        "intro-after-open-comment-in-code",
+        "intro-in-unclosed-comment-after-code",
     ],
 )
 def test_markdown_cues(text: str, generation: str) -> None:
@@ -282,3 +286,61 @@ def test_heading_line_length_bound(length: int, known: bool) -> None:
     parsed = parse_body(T4.replace(f"### {USER}", heading))
     assert parsed.missing_sections == (() if known else (USER,))
     assert parsed.text(USER) == ("`alice-dev`" if known else None)
+
+
+# --------------------------------------------------------------------------- dropdowns
+
+LIMIT = (BODIES / "limit-file.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("value", "choices", "empty"),
+    [
+        ("PyPI, TestPyPI", ("PyPI", "TestPyPI"), ()),
+        ("testpypi,PYPI", ("TestPyPI", "PyPI"), ()),
+        ("PyPI, Warehouse", ("PyPI", "Warehouse"), ()),
+        (" , ", (), ("Which indexes",)),
+    ],
+)
+def test_dropdown_choices(value: str, choices: tuple[str, ...], empty: tuple[str, ...]) -> None:
+    """Comma-separated choices in the template's spelling (unknown ones kept as written);
+    a value naming no choice is empty."""
+    parsed = parse_body(LIMIT.replace("PyPI, TestPyPI", value))
+    text = value.strip()
+    assert parsed.fields["Which indexes"] == Field(
+        "Which indexes", "dropdown", text, choices, (), True, text
+    )
+    assert parsed.empty_required == empty
+
+
+# --------------------------------------------------------------------------- heading-like lines
+
+
+@pytest.mark.parametrize(
+    "line", ["**Note**: my phone was stolen", "####### seven hashes", "#hashtag", "__init__.py"]
+)
+def test_heading_like_lines_in_text(line: str) -> None:
+    """Lines that look like headings but name no section stay text, and the scan goes on."""
+    parsed = with_reason_tail(line)
+    assert summary(parsed) == ("account-recovery", "current", (), (), (), ())
+    assert parsed.text(REASON) == f"{T4_REASON}\n{line}"
+    assert ticks(parsed, ACK)[0][1] is True
+
+
+def test_setext_headings_underlined_with_equals() -> None:
+    text = (
+        "PyPI Username\n=============\n\nalice\n\nReason for request\n==\n\nlost 2FA\n\n"
+        f"Code of Conduct\n---------------\n\n- [x] {COC_OPT}\n"
+    )
+    parsed = parse_body(text)
+    assert summary(parsed) == ("account-recovery", "2021-03", (), (), (), ())
+    assert (parsed.text(USER), parsed.text(REASON)) == ("alice", "lost 2FA")
+
+
+def test_extra_section_drops_its_own_forms_box_lines() -> None:
+    """An extra section's text loses the checkbox lines of the form it belongs to."""
+    parsed = with_reason_tail(
+        "\n### About the project\n\nbig wheels\n- [x] I have updated the title."
+    )
+    assert parsed.extra_sections == ("About the project",)
+    assert parsed.text("About the project") == "big wheels"

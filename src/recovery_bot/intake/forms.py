@@ -503,6 +503,8 @@ def _fence_ranges(body: str) -> list[tuple[int, int]]:
     length that already failed to close are skipped at once, which keeps adversarial
     bodies (thousands of unclosed fences) linear in practice.
     """
+    if "```" not in body and "~~~" not in body:
+        return []  # most bodies: no need to run the line-anchored pattern
     fences: list[tuple[int, int, str, int, bool]] = []
     for m in _FENCE_RE.finditer(body):
         run, info = m.group(1), m.group(2)
@@ -617,17 +619,14 @@ def _scan(body: str, reg: _Registry) -> tuple[list[_Section], list[str], str]:
     Python code, which is what keeps a typical body well under 100 µs.
     """
     comments: list[str] = []
-    # Single-character membership (memchr) first: most bodies have no "<" and no "~".
-    if "<" in body and "<!--" in body:
+    if "<!--" in body:
         body, comments = _strip_comments(body)
-    has_fence = ("`" in body and "```" in body) or ("~" in body and "~~~" in body)
-    ranges = _fence_ranges(body) if has_fence else []
+    ranges = _fence_ranges(body)
     starts = [r[0] for r in ranges]
     known = reg.known
     checkbox_norms = reg.checkbox_norms
     ordered: list[tuple[int, int, _Section]] = []  # (heading start, content start, section)
     seen: set[str] = set()
-    repeated = False
     for m in _CANDIDATE_RE.finditer("\n" + body):
         pos = m.start()  # in ``body``: the prefixed "\n" shifts offsets by one
         if ranges and _in_ranges(pos, ranges, starts):
@@ -641,15 +640,12 @@ def _scan(body: str, reg: _Registry) -> tuple[list[_Section], list[str], str]:
         if norm in seen:
             if norm not in checkbox_norms:
                 continue  # a repeated text heading stays in the text around it
-            repeated = True
         seen.add(norm)
         ordered.append((pos, m.end(), _Section(norm, head[1], head[2])))
     if not ordered:
         return [], comments, ""
-    losers: set[int] = set()
-    if repeated:
-        ordered, losers = _settle_repeats(body, ordered, checkbox_norms)
-    has_open_comment = "<" in body and "<!--" in body
+    ordered, losers = _settle_repeats(body, ordered, checkbox_norms)
+    has_open_comment = "<!--" in body
     for i, (_, content_start, sec) in enumerate(ordered):
         end = ordered[i + 1][0] if i + 1 < len(ordered) else len(body)
         content = body[content_start:end]
@@ -669,21 +665,13 @@ def _scan(body: str, reg: _Registry) -> tuple[list[_Section], list[str], str]:
 def _choose_form(present: Iterable[_Section], reg: _Registry) -> FormId | None:
     norms = {s.norm for s in present}
     written = {s.written for s in present}
-    best: tuple[int, int, int] | None = None
-    best_form: FormId | None = None
+    scores: list[tuple[int, int, int, FormId]] = []
     for prio, form in enumerate(FORM_IDS):
-        ident = reg.ident_norms.get(form)
-        if not ident:
-            continue
-        if form == "organizations" and _REASON_NORM in norms:
-            continue
-        hits = len(norms & ident)
-        if hits == 0:
-            continue
-        score = (hits, len(written & reg.exact_labels[form]), -prio)
-        if best is None or score > best:
-            best, best_form = score, form
-    return best_form
+        hits = len(norms & reg.ident_norms[form])
+        if hits and not (form == "organizations" and _REASON_NORM in norms):
+            scores.append((hits, len(written & reg.exact_labels[form]), -prio, form))
+    # -prio is unique, so the form itself is never compared
+    return max(scores)[3] if scores else None
 
 
 def _has_markdown_cues(
@@ -906,9 +894,8 @@ def _parse(body: str) -> ParsedForm:
     for sec in sections:
         if sec.norm in tpl.by_norm:
             continue
+        # sections are unique per heading, so an extra's label is never taken already
         other_form, tf = _foreign_field(sec, reg)
-        if tf.label in fields:
-            continue
         fields[tf.label] = _build_field(sec, tf, other_form, False, reg)
         extra.append(tf.label)
     return ParsedForm(
