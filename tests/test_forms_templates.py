@@ -389,3 +389,73 @@ def test_yaml_fields_of_a_copied_template(yaml_text: str, expected: list[T]) -> 
     for f in fields:
         assert f.norm == forms.normalize_heading(f.label)
         assert dict(f.option_map) == {o.norm: o for o in f.options}
+
+
+# --------------------------------------------------------------------------- markdown shapes
+
+MARKDOWN_SHAPES = [
+    (
+        "front-matter-crlf",
+        "---\r\nname: x\r\nabout: y\r\n---\r\n\r\nIntro  Line.\r\n\r\n## First\r\n\r\n"
+        "<!-- a\r\n  b -->\r\n\r\n##  Second   one\r\n<!---->\r\n",
+        [("First", "input"), ("Second one", "textarea")],
+        ("a b",),
+        ("intro line.",),
+    ),
+    ("empty-front-matter", "---\n---\nIntro\n## H", [("H", "textarea")], (), ("intro",)),
+    ("unclosed-front-matter", "---\nname: x\n## H", [("H", "textarea")], (), ("name: x",)),
+    (
+        "no-front-matter",
+        "Intro\n\n# H\ntext\n## First",
+        [("H", "textarea"), ("First", "input")],
+        (),
+        ("intro",),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "comments", "intro"),
+    [s[1:] for s in MARKDOWN_SHAPES],
+    ids=[s[0] for s in MARKDOWN_SHAPES],
+)
+def test_markdown_template_shapes(
+    text: str,
+    fields: list[tuple[str, str]],
+    comments: tuple[str, ...],
+    intro: tuple[str, ...],
+) -> None:
+    """A classic markdown template: its headings (all required; kinds from the YAML
+    generations, else textarea), its comments and intro lines, front matter skipped."""
+    got, got_comments, got_intro = forms._markdown_fields(text, {"first": "input"})
+    assert [(f.label, f.kind, f.required) for f in got] == [(lb, k, True) for lb, k in fields]
+    assert (got_comments, got_intro) == (comments, intro)
+
+
+def test_front_matter_lines_are_no_cue() -> None:
+    """The 2020 template's front matter never reaches a body, so its lines are no cue;
+    a comment cue may span the template comment's lines."""
+    base = f"### {USER}\n\nx\n\n### {REASON}\n\ny"
+    for line in ("labels: account-recovery", "title: Account recovery request", "---"):
+        assert parse_body(f"{line}\n\n{base}").generation == "2021-03"
+    spanning = "<!-- lost access to email address - lost 2fa -->"
+    assert parse_body(f"{spanning}\n{base}").generation == "2020-01"
+
+
+def test_option_lines_of_unusual_labels() -> None:
+    """Option labels are matched without their quotes and trailing punctuation; a bare
+    line counts only for labels of 20 characters or more."""
+    pattern = forms._option_line_re(
+        [
+            '"Quoted option text."',
+            "Xylophone lessons for all",
+            "A box named after OS X",
+            "Twenty chars exactly",
+            "Nineteen chars here",
+        ]
+    )
+    text = (
+        "keep\nQuoted option text\nXylophone lessons for all\nA box named after OS X\n"
+        "Twenty chars exactly\nNineteen chars here\n- [x] nineteen chars here!"
+    )
+    assert forms._text_value(text, pattern) == "keep\nNineteen chars here"

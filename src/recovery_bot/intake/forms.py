@@ -225,7 +225,6 @@ class _Template:
     markdown: bool
     fields: tuple[_TField, ...]
     by_norm: Mapping[str, _TField]
-    required_norms: tuple[str, ...]
     required_set: frozenset[str]
 
 
@@ -334,7 +333,6 @@ def _make_template(
         markdown=markdown,
         fields=fields,
         by_norm=MappingProxyType({f.norm: f for f in fields}),
-        required_norms=tuple(f.norm for f in fields if f.required),
         required_set=frozenset(f.norm for f in fields if f.required),
     )
 
