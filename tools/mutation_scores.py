@@ -46,7 +46,11 @@ TESTS: dict[str, list[str]] = {
     "intake/username.py": ["tests/test_username.py"],
     "intake/answers.py": ["tests/test_answers.py", "tests/test_answers_items.py"],
     "intake/decision.py": ["tests/test_recovery.py"],
-    "intake/forms.py": ["tests/test_forms.py"],
+    "intake/forms.py": [
+        "tests/test_forms.py",
+        "tests/test_forms_templates.py",
+        "tests/test_forms_edges.py",
+    ],
     "intake/reason.py": ["tests/test_reason.py", "tests/test_topics.py"],
     "commands/rules.py": ["tests/test_commands.py", "tests/test_commands_rules.py"],
     "commands/config.py": ["tests/test_commands_config.py"],

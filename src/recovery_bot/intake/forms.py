@@ -227,7 +227,6 @@ class _Template:
     markdown: bool
     fields: tuple[_TField, ...]
     by_norm: Mapping[str, _TField]
-    required_norms: tuple[str, ...]
     required_set: frozenset[str]
 
 
@@ -261,10 +260,6 @@ _HISTORY_FORMS: dict[str, FormId] = {
 _SHARED_NORMS = frozenset({"code of conduct"})
 _KINDS: frozenset[str] = frozenset(get_args(FieldKind))
 _MD_COMMENT_RE = LazyPattern(r"<!--(.*?)-->", re.S)
-
-
-def _gen_rank(generation: str) -> str:
-    return "9999-99" if generation == "current" else generation
 
 
 def _load_yaml(text: str) -> object:
@@ -340,7 +335,6 @@ def _make_template(
         markdown=markdown,
         fields=fields,
         by_norm=MappingProxyType({f.norm: f for f in fields}),
-        required_norms=tuple(f.norm for f in fields if f.required),
         required_set=frozenset(f.norm for f in fields if f.required),
     )
 
@@ -408,8 +402,11 @@ def _registry() -> _Registry:
         md_intro.extend(intro)
 
     by_form: dict[FormId, list[_Template]] = {}
-    for t in sorted(templates, key=lambda t: _gen_rank(t.generation), reverse=True):
-        by_form.setdefault(t.form, []).append(t)  # newest first
+    newest_first = sorted(
+        templates, key=lambda t: (t.generation == "current", t.generation), reverse=True
+    )
+    for t in newest_first:
+        by_form.setdefault(t.form, []).append(t)
     known: dict[str, list[tuple[FormId, _TField]]] = {}
     group_options: dict[tuple[FormId, str], dict[str, _TOption]] = {}
     form_options: dict[FormId, dict[str, _TOption]] = {}
@@ -513,6 +510,8 @@ def _fence_ranges(body: str) -> list[tuple[int, int]]:
     length that already failed to close are skipped at once, which keeps adversarial
     bodies (thousands of unclosed fences) linear in practice.
     """
+    if "```" not in body and "~~~" not in body:
+        return []  # most bodies: no need to run the line-anchored pattern
     fences: list[tuple[int, int, str, int, bool]] = []
     for m in _FENCE_RE.finditer(body):
         run, info = m.group(1), m.group(2)
@@ -627,17 +626,14 @@ def _scan(body: str, reg: _Registry) -> tuple[list[_Section], list[str], str]:
     Python code, which is what keeps a typical body well under 100 µs.
     """
     comments: list[str] = []
-    # Single-character membership (memchr) first: most bodies have no "<" and no "~".
-    if "<" in body and "<!--" in body:
+    if "<!--" in body:
         body, comments = _strip_comments(body)
-    has_fence = ("`" in body and "```" in body) or ("~" in body and "~~~" in body)
-    ranges = _fence_ranges(body) if has_fence else []
+    ranges = _fence_ranges(body)
     starts = [r[0] for r in ranges]
     known = reg.known
     checkbox_norms = reg.checkbox_norms
     ordered: list[tuple[int, int, _Section]] = []  # (heading start, content start, section)
     seen: set[str] = set()
-    repeated = False
     for m in _CANDIDATE_RE.finditer("\n" + body):
         pos = m.start()  # in ``body``: the prefixed "\n" shifts offsets by one
         if ranges and _in_ranges(pos, ranges, starts):
@@ -651,15 +647,12 @@ def _scan(body: str, reg: _Registry) -> tuple[list[_Section], list[str], str]:
         if norm in seen:
             if norm not in checkbox_norms:
                 continue  # a repeated text heading stays in the text around it
-            repeated = True
         seen.add(norm)
         ordered.append((pos, m.end(), _Section(norm, head[1], head[2])))
     if not ordered:
         return [], comments, ""
-    losers: set[int] = set()
-    if repeated:
-        ordered, losers = _settle_repeats(body, ordered, checkbox_norms)
-    has_open_comment = "<" in body and "<!--" in body
+    ordered, losers = _settle_repeats(body, ordered, checkbox_norms)
+    has_open_comment = "<!--" in body
     for i, (_, content_start, sec) in enumerate(ordered):
         end = ordered[i + 1][0] if i + 1 < len(ordered) else len(body)
         content = body[content_start:end]
@@ -679,21 +672,13 @@ def _scan(body: str, reg: _Registry) -> tuple[list[_Section], list[str], str]:
 def _choose_form(present: Iterable[_Section], reg: _Registry) -> FormId | None:
     norms = {s.norm for s in present}
     written = {s.written for s in present}
-    best: tuple[int, int, int] | None = None
-    best_form: FormId | None = None
+    scores: list[tuple[int, int, int, FormId]] = []
     for prio, form in enumerate(FORM_IDS):
-        ident = reg.ident_norms.get(form)
-        if not ident:
-            continue
-        if form == "organizations" and _REASON_NORM in norms:
-            continue
-        hits = len(norms & ident)
-        if hits == 0:
-            continue
-        score = (hits, len(written & reg.exact_labels[form]), -prio)
-        if best is None or score > best:
-            best, best_form = score, form
-    return best_form
+        hits = len(norms & reg.ident_norms[form])
+        if hits and not (form == "organizations" and _REASON_NORM in norms):
+            scores.append((hits, len(written & reg.exact_labels[form]), -prio, form))
+    # -prio is unique, so the form itself is never compared
+    return max(scores)[3] if scores else None
 
 
 def _has_markdown_cues(
@@ -734,8 +719,6 @@ def _choose_template(
     reg: _Registry,
 ) -> _Template:
     templates = reg.by_form[form]
-    if len(templates) == 1:
-        return templates[0]
     norms = {s.norm for s in sections}
     md = [t for t in templates if t.markdown]
     if (
@@ -747,21 +730,19 @@ def _choose_template(
     # A generation that lacks a heading of this form present in the body cannot be the
     # one the body came from (a 2021 form had no Recovery Codes box), so such "own"
     # extras weigh first; then the fewest missing required sections, then the fewest
-    # extras of any kind. Newest first, and only a strictly better key replaces the best.
+    # extras of any kind. Templates are newest first and index() finds the first of
+    # equal keys, so a tie goes to the newest generation.
     own = norms & reg.ident_norms[form]
-    best = templates[0]
-    best_key: tuple[int, int, int] | None = None
-    for t in templates:
-        if t.markdown:
-            continue
-        key = (
+    generations = [t for t in templates if not t.markdown]
+    keys = [
+        (
             len(own - t.by_norm.keys()),
             len(t.required_set - norms),
             len(norms - t.by_norm.keys()),
         )
-        if best_key is None or key < best_key:
-            best, best_key = t, key
-    return best
+        for t in generations
+    ]
+    return generations[keys.index(min(keys))]
 
 
 # --------------------------------------------------------------------------- values
@@ -793,9 +774,9 @@ def _checkbox_options(
         st = line.strip()
         if not st:
             continue
-        m = _BOX_RE.match(st) if st[0] in "-*+[" else None
+        m = _BOX_RE.match(st)
         if m is not None:
-            label = m.group(2).rstrip()
+            label = m.group(2)  # ``st`` is stripped: no space at either end
             if not label:
                 continue
             t = template_opts.get(_normalize_option(label))
@@ -920,9 +901,8 @@ def _parse(body: str) -> ParsedForm:
     for sec in sections:
         if sec.norm in tpl.by_norm:
             continue
+        # sections are unique per heading, so an extra's label is never taken already
         other_form, tf = _foreign_field(sec, reg)
-        if tf.label in fields:
-            continue
         fields[tf.label] = _build_field(sec, tf, other_form, False, reg)
         extra.append(tf.label)
     return ParsedForm(
