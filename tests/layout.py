@@ -33,6 +33,7 @@ PURE = (
     "recovery_bot.intake.reason",
     "recovery_bot.intake.answers",
     "recovery_bot.intake.decision",
+    "recovery_bot.commands.parse",
     "recovery_bot.commands.rules",
     "recovery_bot.commands.config",
     "recovery_bot.sla.clocks",

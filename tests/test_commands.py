@@ -11,17 +11,15 @@ from typing import Any
 import pytest
 
 from recovery_bot.app import parse_config
-from recovery_bot.commands import rules as rules_module
+from recovery_bot.commands import parse as parse_module
+from recovery_bot.commands.parse import Invocation, find_commands, new_commands, split_args
 from recovery_bot.commands.rules import (
     REGISTRY,
     CommandContext,
     CommandResult,
-    Invocation,
-    find_commands,
     handle_comment,
     help_text,
     known_names,
-    new_commands,
     not_assigned_reply,
     parse_reply_markers,
     parse_snooze_marker,
@@ -30,7 +28,6 @@ from recovery_bot.commands.rules import (
     run_command,
     run_commands,
     snooze_marker,
-    split_args,
 )
 from recovery_bot.core.plans import Plan
 from recovery_bot.core.snapshot import CommentInfo
@@ -929,9 +926,9 @@ def test_hostile_bodies_read_exactly() -> None:
 
 
 def _python_steps(body: str) -> int:
-    """Line events ``find_commands`` runs in the commands module for ``body``: a count of
+    """Line events ``find_commands`` runs in its own module for ``body``: a count of
     work that, unlike a clock, is the same on a loaded machine."""
-    module = rules_module.__file__
+    module = parse_module.__file__
     steps = 0
 
     def local(frame: FrameType, event: str, arg: object) -> Any:

@@ -14,13 +14,12 @@ import pytest
 
 from recovery_bot.app import parse_config
 from recovery_bot.commands import rules
+from recovery_bot.commands.parse import Invocation, find_commands, split_args
 from recovery_bot.commands.rules import (
     CommandContext,
     CommandResult,
     CommandSpec,
-    Invocation,
     command,
-    find_commands,
     handle_comment,
     help_text,
     known_names,
@@ -31,7 +30,6 @@ from recovery_bot.commands.rules import (
     run_command,
     run_commands,
     snooze_marker,
-    split_args,
 )
 from recovery_bot.core.config import parse_config as parse_core_config
 from recovery_bot.core.errors import ConfigError

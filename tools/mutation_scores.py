@@ -52,6 +52,7 @@ TESTS: dict[str, list[str]] = {
         "tests/test_forms_edges.py",
     ],
     "intake/reason.py": ["tests/test_reason.py", "tests/test_topics.py"],
+    "commands/parse.py": ["tests/test_commands.py", "tests/test_commands_rules.py"],
     "commands/rules.py": ["tests/test_commands.py", "tests/test_commands_rules.py"],
     "commands/config.py": ["tests/test_commands_config.py"],
     "digest/report.py": ["tests/test_digest.py", "tests/test_digest_report.py"],

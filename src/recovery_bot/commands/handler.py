@@ -44,13 +44,11 @@ from typing import TYPE_CHECKING, Any
 import gidgethub
 from gidgethub import routing, sansio
 
+from recovery_bot.commands.parse import Invocation, find_commands, new_commands
 from recovery_bot.commands.rules import (
     CommandContext,
-    Invocation,
-    find_commands,
     handle_comment,
     known_names,
-    new_commands,
     not_assigned_reply,
     refusal_due,
 )
