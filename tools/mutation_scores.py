@@ -3,7 +3,8 @@
 Why: line coverage says a rule ran, not that a test would notice it changing. mutmut 3
 rewrites one operator/constant/call at a time inside the module's functions and runs the
 module's own test files; a mutant no test kills is either an untested behaviour or an
-equivalent mutant (listed in EQUIVALENT below, with the reason it cannot change behaviour).
+equivalent mutant (listed in tools/mutation_equivalents/, with the reason it cannot change
+behaviour).
 
 Each module runs in its own scratch copy under build/mutation/<module>/ (build/ is
 git-ignored), so runs do not share mutmut's cache or touch the work tree, and with
@@ -15,13 +16,12 @@ mutmut's ``--max-children`` (default 2: the machine has 2 cores). Not run in CI.
 
 Prints one line per module: killed/total, %, survivors, excluded equivalents, wall time.
 
-Measured 2026-12-02 (mutmut 3.8.1, 2 cores shared with other runs; before -> after the
-tests added with this script; equivalents excluded from "after" only):
-sla/clocks 563/616 91.4% -> 594/600 99.0% (155 s); intake/username 535/785 68.2% ->
-682/770 88.6% (303 s); intake/answers 447/585 76.4% -> 544/585 93.0% (79 s);
-intake/decision 314/422 74.4% -> 385/422 91.2% (58 s); intake/forms 649/1066 60.9%
-(630 s, no tests added yet). Not measured: reason, sla/queue, commands/rules,
-digest/report, core/* (their TESTS mapping is a first guess).
+The measured scores, before and after, are in bench/README.md ("Mutation scores").
+
+Two traps met while raising them: state cached at module level (the form templates,
+``functools.cache``) is built before mutmut switches a mutant on, so tests must rebuild it
+(``fresh_templates`` in tests/test_forms_templates.py); and a module-scoped fixture is
+credited by mutmut to the first test that uses it only.
 """
 
 from __future__ import annotations
