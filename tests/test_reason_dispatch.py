@@ -144,3 +144,28 @@ def test_a_fresh_import_judges_like_the_warm_module() -> None:
         assert fresh.says_recovery_codes_fail(text) is fail, text
     for text, title, test_pypi, topics in TOPICS:
         assert fresh.detect_topics(text, title=title, test_pypi=test_pypi) == topics, text
+
+
+def test_rules_at_tries_prefixes_of_every_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A word tries the rules of its first one, two and three characters, in table order
+    (the first rule that matches wins), and the cache answers a repeated word shape."""
+    rules = (
+        reason._Rule("neg", r"a"),
+        reason._Rule("loss", r"ab\w*"),
+        reason._Rule("topic", r"abc|xyz", topic="email"),
+    )
+    monkeypatch.setattr(reason, "_RULES", rules)
+    by_prefix, anywhere = reason._build_index()
+    assert by_prefix == {"a": (0,), "ab": (1,), "abc": (2,), "xyz": (2,)}
+    monkeypatch.setattr(reason, "_BY_PREFIX", by_prefix)
+    monkeypatch.setattr(reason, "_ANYWHERE", anywhere)
+    monkeypatch.setattr(reason, "_AT_CACHE", {})
+    monkeypatch.setattr(reason, "_ALT_CACHE", {})
+    for text, group in [("a", "r0"), ("abd", "r1"), ("abc", "r1"), ("xyz", "r2")]:
+        pat = reason._rules_at(f"i {text} j", 2)
+        assert pat is not None
+        m = pat.match(f"i {text} j", 2)
+        assert m is not None and m.lastgroup == group, text
+    assert reason._rules_at("i q", 2) is None
+    assert set(reason._AT_CACHE) == {"a j", "abd", "abc", "xyz", "q"}
+    assert reason._rules_at("x abd", 2) is reason._rules_at("y abd", 2)  # one compile

@@ -65,6 +65,13 @@ def test_ordinary_input_logs_nothing(text: str | None, caplog: pytest.LogCapture
 GUARD_KEYS: list[tuple[str, bool]] = [
     ("J'ai toujours mes codes de recuperation.", True),  # "codes de", ASCII only
     ("The form made me tick the recovery codes box, however I still have them.", True),
+    # Codes accepted, then PyPI's device check: each key word of that check alone.
+    ("I can't use the recovery codes because it says new device and I can't log in.", True),
+    ("I can't use the recovery codes, it says unrecognized login.", True),
+    ("I can't use the recovery codes as it asks me to verify my email.", True),
+    # Fixed: "validate my e-mail" is in the device check but was not among its key words.
+    ("I can't use the recovery codes as it asks me to validate my email.", True),
+    ("I can't use the recovery codes.", False),
 ]
 
 
@@ -76,6 +83,13 @@ def test_having_codes_guard_keys(text: str, expected: bool) -> None:
 NEW_DEVICE_KEYS: list[tuple[str, tuple[str, ...]]] = [
     ("PyPI asks me to confirm this login, but the mail never arrives", ("new_device",)),
     ("PyPI asks me to verify this login, but the mail never arrives", ("new_device",)),
+    ("PyPI shows an unrecognized login, the mail never arrives", ("new_device",)),
+    ("The new device mail never arrives", ("new_device",)),
+    # Fixed: "approve / authorize this login" is in the device check but was not among
+    # its key words.
+    ("PyPI asks me to approve this login, but the mail never arrives", ("new_device",)),
+    ("PyPI asks me to authorize this sign-in, but the mail never arrives", ("new_device",)),
+    ("PyPI asks me to log in, but the mail never arrives", ()),
 ]
 
 
