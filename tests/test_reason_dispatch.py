@@ -37,6 +37,12 @@ PREFIXES: list[tuple[str, set[str] | None]] = [
     ("[^a]b", None),
     (".ab", None),
     ("a(?:b|cd)e", {"abe", "acd"}),
+    ("(ab)c", {"abc"}),  # a capturing group
+    ("(?i:ab)c", {"abc"}),  # a group with flags
+    ("(?:a|.)b", None),  # one branch may start anywhere: so may the rule
+    ("(?:a|.)bc", None),
+    ("(?:a?)+b", None),  # a repeated body that may be empty never ends the analysis
+    ("(?:a|)+b", None),
     ("(?:ab)?c", {"abc", "c"}),
     ("(?:ab|)c", {"abc", "c"}),
     ("ab|", None),
@@ -101,11 +107,15 @@ def test_the_rule_table_is_fully_indexed() -> None:
 
 
 def test_an_unanalysable_rule_is_tried_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
-    rules = (reason._Rule("loss", r"lost"), reason._Rule("topic", r".mail", topic="email"))
+    rules = (
+        reason._Rule("topic", r".mail", topic="email"),
+        reason._Rule("loss", r"lost"),
+        reason._Rule("topic", r"\wfa", topic="2fa"),
+    )
     monkeypatch.setattr(reason, "_RULES", rules)
     by_prefix, anywhere = reason._build_index()
-    assert by_prefix == {"los": (0,)}
-    assert anywhere == (1,)
+    assert by_prefix == {"los": (1,)}
+    assert anywhere == (0, 2)
     monkeypatch.setattr(reason, "_ANYWHERE", anywhere)
     trigger = reason._trigger_pattern()
     # Every word start, and nothing inside a word.

@@ -94,3 +94,79 @@ def test_ordinary_input_logs_nothing(text: str | None, caplog: pytest.LogCapture
         says_recovery_codes_fail(text)
         contains_email_address(text)
     assert caplog.records == []
+
+
+# --- The classifier, one decision per row ------------------------------------------------
+
+CLASSIFY: list[tuple[str, str]] = [
+    # A fenced block is pasted output, not the reporter's words.
+    ("```\nI lost my phone\n```", "unclear"),
+    # "without" negates the cue after it: the authenticator came along.
+    ("I changed phones without losing my authenticator.", "unclear"),
+    # A former job is weak e-mail evidence: it counts against a 2FA loss only when an
+    # e-mail is mentioned somewhere.
+    ("I left the company. I lost my phone.", "lost_2fa"),
+    ("I left the company where I had my email. I lost my phone.", "both"),
+    # An elliptical "but not my X" is a loss of X only when its clause has no cue of its
+    # own (a loss, an ok, or "no") ...
+    ("I can use my email but not my 2FA app for my account.", "lost_2fa"),
+    ("I can use my email, but not my 2FA app, it expired.", "unclear"),
+    ("I can use my email but not my 2FA app, I have my phone.", "unclear"),
+    ("I can use my email but not my 2FA app, no idea why.", "unclear"),
+    # ... and it adds one loss, which an explicit "works fine" cancels.
+    ("My authenticator app works fine. I have my email but not my authenticator app.", "unclear"),
+    (
+        "I lost my phone and my authenticator app. My authenticator app works fine. I have my "
+        "email but not the authenticator app.",
+        "lost_2fa",
+    ),
+    # A pronoun reaches the last topic named, across a sentence with none or with a 2FA
+    # reset request, but not across a sentence about recovery codes ("it" = the codes).
+    ("I use an authenticator app. Yesterday. I lost it.", "lost_2fa"),
+    ("My email is hosted at a company. Please reset my 2FA. It expired.", "lost_email"),
+    ("My email is hosted at a company. I have no recovery codes. It expired.", "lost_2fa"),
+    # "no" / "without" is a loss of what follows, and a negator itself negated is none.
+    ("I am without my phone.", "lost_2fa"),
+    ("I'm never without my phone.", "unclear"),
+    # A negated loss is an ok.
+    ("I have not lost my email.", "unclear"),
+    # Every ok and every loss is counted; ok statements win ties.
+    ("My 2FA app works fine. I lost my 2FA app. I lost my phone.", "lost_2fa"),
+    (
+        "My 2FA app works fine. My authenticator is fine. I lost my 2FA app. I lost my phone.",
+        "unclear",
+    ),
+    # A weak 2FA loss does not count against a strong e-mail loss ...
+    ("My email expired. Please reset my 2FA.", "lost_email"),
+    # ... and a hedge before a cue (not after it) makes the loss weak.
+    ("My email expired. I lost my phone, maybe.", "both"),
+    ("My email expired\nMaybe I lost my phone", "lost_email"),
+    # Weak e-mail evidence alone is enough.
+    ("I left the company.", "lost_email"),
+    # A cue reaches its topic within six words, however many other topics lie between.
+    ("My email, phone, tablet, iPad, mobile, smartphone expired.", "lost_email"),
+    ("I no longer receive phone, tablet, iPad, mobile, smartphone, email.", "lost_email"),
+    # CJK has no spaces: the topic may start right where the cue ends.
+    ("丢了手机", "lost_2fa"),
+    # A one-sided cue skips a topic on its other side and reaches the next.
+    ("The email, I forgot which address.", "lost_email"),
+    # At equal distance, the cue's preferred side wins ("lost" prefers what follows).
+    ("My email: lost phone.", "lost_2fa"),
+    # Coordination: "and" spreads a cue over up to four topics, on the chosen side ...
+    ("I lost my phone, tablet, iPad, mobile and email.", "lost_2fa"),
+    ("丢了手机和邮箱", "both"),
+    # ... in CJK to the nearest topic first, then on over the others.
+    ("手机邮箱丢了", "both"),
+    # ... skipping an aside in brackets, and any topic inside it ...
+    ("I lost my 2FA app (new phone) and my email.", "both"),
+    ("I lost my 2FA app (the phone broke) and my email.", "both"),
+    ("(old) I lost my 2FA app (the phone broke) and my email.", "both"),
+    ("I lost my 2FA app (the phone broke) and my email (gmail).", "both"),
+    # ... and a bracket after the last topic ends nothing.
+    ("I lost my 2FA app and my email (gmail).", "both"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CLASSIFY)
+def test_classify_reason_rules(text: str, expected: str) -> None:
+    assert classify_reason(text) == expected
