@@ -86,7 +86,16 @@ def test_detect_topics_keeps_what_it_found_before_an_error(
     assert [r.getMessage() for r in caplog.records] == ["detect_topics failed: _Boom"]
 
 
-@pytest.mark.parametrize("text", [None, "", "I lost my phone"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "",
+        "I lost my phone",
+        "None of them work. I have my recovery codes.",
+        "The codes don't work.",
+    ],
+)
 def test_ordinary_input_logs_nothing(text: str | None, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="recovery_bot.intake.reason"):
         classify_reason(text)
@@ -164,9 +173,94 @@ CLASSIFY: list[tuple[str, str]] = [
     ("I lost my 2FA app (the phone broke) and my email (gmail).", "both"),
     # ... and a bracket after the last topic ends nothing.
     ("I lost my 2FA app and my email (gmail).", "both"),
+    # Coordination goes on topic by topic ...
+    ("I lost my phone, my tablet and my email.", "both"),
+    # ... over at most 40 characters of connecting words between two topics.
+    ("I lost my phone and " + "," * 31 + " my email", "both"),  # 40
+    ("I lost my phone and " + "," * 32 + " my email", "lost_2fa"),  # 41
+    # Blocks: an object between a cue and a topic stops the cue ...
+    ("I lost password for email", "unclear"),
+    ("I noticed my email with its password stolen", "unclear"),
+    # ... unless it is the topic's own noun ("my Authy account got deleted"), and only
+    # that first one: a second object still stops it.
+    ("My gmail account password got deleted.", "unclear"),
+    # Pronouns: an "ok" cue that prefers what follows looks only after itself (14
+    # characters) ...
+    ("My email expired. It seems I can log in nowhere.", "lost_email"),
+    ("My email was closed. Now I can access it.", "unclear"),
+    ("My email was closed. Now I can access fortunatel it.", "unclear"),  # "it" ends at 14
+    ("My email was closed. Now I can access fortunately it.", "lost_email"),  # at 15
+    # ... other cues 24 characters either way, from the start of the clause.
+    ("I had a phone\nIt was stolen", "lost_2fa"),
+    ("I had a phone\nIt was, sadly and oddl, stolen", "lost_2fa"),  # "it" starts 24 before
+    ("I had a phone\nIt was, sadly and oddly, stolen", "unclear"),  # 25 before
+    ("I had a phone\nStolen by a thief, sadl was it", "lost_2fa"),  # "it" ends 24 after
+    ("I had a phone\nStolen by a thief, sadly was it", "unclear"),  # 25 after
+    # A typo is a wrong address only when the clause names no other thing.
+    ("I made a typo when I registered.", "lost_email"),
+    ("I made a typo in my username.", "unclear"),
+    # A negator flips a cue at most three words after it, with no comma or "and" between.
+    ("I have not really actually lost my email.", "unclear"),
+    ("I have not really actually ever lost my email.", "lost_email"),
+    ("Not really, I lost my email", "lost_email"),
+    ("I have not lost my email, thanks.", "unclear"),
+    # A cue's last word counts from its last space: "accès à" ends one word further.
+    ("Je n'ai plus accès à ma vieille et très ancienne adresse mail", "lost_email"),
+    # Empty lines between sentences end nothing.
+    ("I lost my phone.\n\nMy email expired.", "both"),
+    ("\nI lost my phone", "lost_2fa"),
+    # A clause ends at its contrast word: the username after "but" is another clause.
+    ("I made a typo but my username is fine", "lost_email"),
+    # Recovery codes that fail stand in for the 2FA device, in Chinese too.
+    ("恢复码无效", "lost_2fa"),
+    # Preparing the text: an HTML comment is a word break, typographic apostrophes are
+    # straight, Markdown emphasis and code marks are spaces, a quoted form option is not
+    # the reporter's words, a link is not words at all.
+    ("I lost my<!-- note -->phone", "lost_2fa"),
+    ("I can\u2019t access my email", "lost_email"),
+    ("I can\u2018t access my email", "lost_email"),
+    ("I can **not** access my email", "lost_email"),
+    ("I can `not` access my email", "lost_email"),
+    ('I ticked the "Lost 2FA authentication app" option by mistake.', "unclear"),
+    ("My email: https://example.com/expired", "unclear"),
+    ("My email: www.example.com/expired", "unclear"),
+    # A link after "confirmation" is the confirmation link: an object that blocks.
+    ("The email said: confirmation https://example.com/c expired.", "unclear"),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), CLASSIFY)
 def test_classify_reason_rules(text: str, expected: str) -> None:
     assert classify_reason(text) == expected
+
+
+def test_repeated_and_alternating_calls_agree() -> None:
+    """The one-entry caches answer a repeated text, and only that text: a reason that
+    reads like a previous answer is judged on its own."""
+    assert classify_reason("I lost my phone and my email") == "both"
+    assert classify_reason("I lost my phone and my email") == "both"
+    assert classify_reason("both") == "unclear"
+    assert classify_reason("both") == "unclear"
+    assert says_recovery_codes_fail("My recovery codes don't work") is True
+    assert says_recovery_codes_fail("My recovery codes don't work") is True
+    assert mentions_having_recovery_codes("I still have my recovery codes") is True
+    assert mentions_having_recovery_codes("I still have my recovery codes") is True
+
+
+# --- Recovery codes that fail ----------------------------------------------------------
+
+FAIL: list[tuple[str, bool]] = [
+    # Any sentence may say it, not only the first.
+    ("I lost my phone. My recovery codes don't work.", True),
+    # Codes never called recovery or backup codes are not recovery codes.
+    ("The codes don't work.", False),
+    # "they" needs the codes named earlier in its own sentence; "none / neither of them"
+    # may follow the sentence that names them.
+    ("I have my recovery codes. They don't work.", False),
+    ("I saved two recovery codes. Neither of them works.", True),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FAIL)
+def test_says_recovery_codes_fail_rules(text: str, expected: bool) -> None:
+    assert says_recovery_codes_fail(text) is expected
