@@ -258,9 +258,67 @@ FAIL: list[tuple[str, bool]] = [
     # may follow the sentence that names them.
     ("I have my recovery codes. They don't work.", False),
     ("I saved two recovery codes. Neither of them works.", True),
+    # A match without the codes does not end the sentence: a later one still counts.
+    ("They failed and my recovery codes were rejected.", True),
+    # A condition counts only before the failure, within 80 characters, and without a
+    # comma between; a conditional failure does not hide a later real one.
+    ("My recovery codes don't work even if I retype them.", True),
+    ("If my recovery codes fail I retry, and my recovery codes were rejected.", True),
+    ("If " + "x" * 76 + " my recovery codes don't work.", False),
+    ("If " + "x" * 77 + " my recovery codes don't work.", True),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), FAIL)
 def test_says_recovery_codes_fail_rules(text: str, expected: bool) -> None:
     assert says_recovery_codes_fail(text) is expected
+
+
+# --- Recovery codes held ----------------------------------------------------------------
+
+HAVE: list[tuple[str, bool]] = [
+    # "lost" before the codes, even as the first word, says they are not held.
+    ("Lost my recovery codes and the new device e-mail never arrives.", False),
+    ("Lost the recovery codes, but I still have them", False),
+    ("I lost the recovery codes, but I still have them", False),
+    # ... within 40 characters before them: a "lost" further back is about something else.
+    (
+        "I lost "
+        + "x" * 10
+        + (" " + "x" * 11) * 2
+        + " recovery codes and the new device e-mail never arrives.",
+        False,
+    ),
+    (
+        "I lost "
+        + "x" * 11
+        + (" " + "x" * 11) * 2
+        + " recovery codes and the new device e-mail never arrives.",
+        True,
+    ),
+    ("I lost " + "x" * 10 + (" " + "x" * 11) * 2 + " recovery codes, but I still have them", False),
+    ("I lost " + "x" * 11 + (" " + "x" * 11) * 2 + " recovery codes, but I still have them", True),
+    # A "but" sentence that does not say "but I have them" is read clause by clause.
+    ("My recovery codes are in my password manager, but I need them.", True),
+    # Bare "codes" count only when the text speaks of recovery or backup codes.
+    ("I still have the codes", False),
+    ("I have a backup of everything and I still have the codes", True),
+    # A negation before the codes, from the clause's first word on, within 60 characters.
+    ("Never kept the recovery codes", False),
+    ("Not " + "x" * 17 + " " + "x" * 17 + " " + "x" * 17 + " I have my recovery codes", False),
+    ("Not " + "x" * 17 + " " + "x" * 17 + " " + "x" * 18 + " I have my recovery codes", True),
+    # A loss word after the codes, within 160 characters.
+    ("I still have my recovery codes " + "x" * 154 + " lost", False),
+    ("I still have my recovery codes " + "x" * 155 + " lost", True),
+    # A negated or lost mention does not hide a later one in the same clause.
+    ("I don't have the printed recovery codes, I have the saved recovery codes", True),
+    ("I have my recovery codes on the old laptop, and I still have my backup codes", True),
+    # Codes "for it" are another site's only when the clause names TestPyPI.
+    ("I still have the recovery codes for it.", True),
+    ("I have the recovery codes and a TestPyPI account", True),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), HAVE)
+def test_mentions_having_recovery_codes_rules(text: str, expected: bool) -> None:
+    assert mentions_having_recovery_codes(text) is expected
