@@ -316,6 +316,8 @@ HAVE: list[tuple[str, bool]] = [
     # Codes "for it" are another site's only when the clause names TestPyPI.
     ("I still have the recovery codes for it.", True),
     ("I have the recovery codes and a TestPyPI account", True),
+    # Another site's codes do not hide this account's, named later in the clause.
+    ("I have recovery codes for GitHub and I still have my PyPI recovery codes", True),
 ]
 
 

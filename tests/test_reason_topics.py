@@ -37,6 +37,28 @@ EDGES: list[tuple[str, tuple[str, ...]]] = [
     ("I can't log in to pypi.org; my TestPyPI account works.", ()),
     # Words split by a non-breaking space are one phrase ("taken over").
     ("My account was taken\u00a0over again.", ("compromised",)),
+    # "not validated" about codes ("they", "codes" within 30 characters before) is not
+    # the address.
+    ("They are not validated.", ()),
+    ("They " + "x" * 24 + " not verified", ()),
+    ("They " + "x" * 25 + " not verified", ("unverified_email",)),
+    # The weaker unverified-address row: a verification mail that never came, unless it
+    # is PyPI's new-device mail; the rows after it are still tried.
+    ("The verification email never arrived", ("unverified_email",)),
+    (
+        "The verification email never arrived, only the new device confirmation link.",
+        ("new_device",),
+    ),
+    (
+        "PyPI asks to confirm a new device, the verification email never arrived. See #1234.",
+        ("new_device", "refiling"),
+    ),
+    # With the mailbox lost (here: "both"), the device mail is not the topic.
+    (
+        "I lost my phone and my email. PyPI asks to confirm a new device but the mail never "
+        "arrives.",
+        (),
+    ),
 ]
 
 
