@@ -157,6 +157,11 @@ CLASSIFY: list[tuple[str, str]] = [
     ("I no longer receive phone, tablet, iPad, mobile, smartphone, email.", "lost_email"),
     # CJK has no spaces: the topic may start right where the cue ends.
     ("丢了手机", "lost_2fa"),
+    # A Latin cue may span CJK words: a topic inside the cue's own words is not its
+    # object, the next one is; and items are read in order of their starts (the pronoun
+    # after the cue still means the e-mail named before).
+    ("I can't 手机 access my email", "lost_email"),
+    ("I have an email\nit can't 手机 access", "lost_email"),
     # A one-sided cue skips a topic on its other side and reaches the next.
     ("The email, I forgot which address.", "lost_email"),
     # At equal distance, the cue's preferred side wins ("lost" prefers what follows).
