@@ -110,6 +110,7 @@ def test_ordinary_input_logs_nothing(text: str | None, caplog: pytest.LogCapture
 CLASSIFY: list[tuple[str, str]] = [
     # A fenced block is pasted output, not the reporter's words.
     ("```\nI lost my phone\n```", "unclear"),
+    ("I lost my phone\n```\nInvalid TOTP code\n```", "lost_2fa"),
     # "without" negates the cue after it: the authenticator came along.
     ("I changed phones without losing my authenticator.", "unclear"),
     # A former job is weak e-mail evidence: it counts against a 2FA loss only when an
