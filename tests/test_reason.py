@@ -798,7 +798,7 @@ _sentences = st.lists(_words, max_size=40).map(" ".join)
 _any_text = st.one_of(st.none(), st.text(max_size=300), _sentences)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(_any_text)
 def test_reason_functions_never_raise(text: str | None) -> None:
     # The unguarded core first: a bug must fail here instead of hiding behind the guard.
@@ -837,7 +837,7 @@ def _fast_scan(sentence: str) -> list[tuple[int, int, str]] | None:
     return [(it.start, it.end, names[id(it.rule)]) for it in items]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(_words, max_size=30).map(" ".join))
 def test_dispatch_matches_plain_alternation(text: str) -> None:
     for sentence in reason._SENTENCE_SPLIT.split(reason._prepare(text)):

@@ -337,7 +337,7 @@ def test_detect_topics(
     assert detect_topics(text, title=title, test_pypi=test_pypi) == expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.one_of(st.none(), st.text(max_size=300)), st.one_of(st.none(), st.text(max_size=80)))
 def test_topic_functions_never_raise(text: str | None, title: str | None) -> None:
     topics = detect_topics(text, title=title)

@@ -1094,7 +1094,9 @@ def mentions_having_recovery_codes(text: str | None) -> bool:
                 return True
         if "code" not in t:
             return False
-        device_check = "recogni" in t or "device" in t or "confirm" in t or "verif" in t
+        device_check = (
+            "recogni" in t or "device" in t or "confirm" in t or "verif" in t or "validat" in t
+        )
         but_have = " them" in t and ("but" in t or "however" in t)
         for sentence in _FAIL_SENTENCES.split(t) if device_check or but_have else ():
             if device_check and "code" in sentence:
@@ -1421,7 +1423,14 @@ def _new_device_blocked(t: str) -> bool:
     (prepared text): the mail does not come through, or the check is reported and not
     said to have arrived. A reporter who got the mail and clicked it is past the check.
     """
-    if not ("unrecogni" in t or "device" in t or "confirm" in t or "verif" in t):
+    if not (
+        "unrecogni" in t
+        or "device" in t
+        or "confirm" in t
+        or "verif" in t
+        or "approv" in t
+        or "authori" in t
+    ):
         return False
     if _ND_MENTION.search(t) is None:
         return False
