@@ -37,6 +37,7 @@ EDGES: list[tuple[str, tuple[str, ...]]] = [
     ("I can't log in to pypi.org; my TestPyPI account works.", ()),
     # Words split by a non-breaking space are one phrase ("taken over").
     ("My account was taken\u00a0over again.", ("compromised",)),
+    ("My account was taken\u00a0over.", ("compromised",)),  # a key only the prepared text has
     # "not validated" about codes ("they", "codes" within 30 characters before) is not
     # the address.
     ("They are not validated.", ()),

@@ -1535,7 +1535,10 @@ def detect_topics(
         if "test" in low and _TESTPYPI_RE.search(low) and _names_testpypi_account(low):
             found.add("testpypi")
         t = _prepare(raw)
-        rows = _TOPIC_ROWS if _ANY_TOPIC_KEY.search(low) else ()
+        # The keys are looked for in the raw text (the refiling row reads links, which
+        # preparation turns into "link") and in the prepared one (one kind of space:
+        # "taken\u00a0over" is "taken over").
+        rows = _TOPIC_ROWS if _ANY_TOPIC_KEY.search(low) or _ANY_TOPIC_KEY.search(t) else ()
         for name, topic, keyre, pattern in rows:
             if topic in found:
                 continue
