@@ -6,12 +6,24 @@ them here so each test states exactly what it changes.
 
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fixtures_forms import (
+    ACK,
+    ACK_OPT,
+    BODIES,
+    COC,
+    COC_OPT,
+    RC,
+    RC_OPT,
+    REASON,
+    USER,
+    body,
+    summary,
+    ticks,
+)
 from recovery_bot.intake.forms import (
     FORM_IDS,
     CheckboxOption,
@@ -21,40 +33,6 @@ from recovery_bot.intake.forms import (
     normalize_heading,
     parse_body,
 )
-
-BODIES = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "bodies"
-
-RC = "Recovery Codes"
-COC = "Code of Conduct"
-ACK = "Acknowledgement"
-USER = "PyPI Username"
-REASON = "Reason for request"
-RC_OPT = "I never generated or have lost access to the recovery codes for my account"
-COC_OPT = "I agree to follow the PSF Code of Conduct"
-ACK_OPT = (
-    "I understand that it may take a significant amount of time to process my account "
-    "recovery request."
-)
-
-
-def body(name: str) -> str:
-    return (BODIES / name).read_text(encoding="utf-8")
-
-
-def summary(p: ParsedForm) -> tuple:
-    return (
-        p.form,
-        p.generation,
-        p.unchecked_required,
-        p.empty_required,
-        p.missing_sections,
-        p.extra_sections,
-    )
-
-
-def ticks(p: ParsedForm, heading: str) -> list[tuple[str, bool, bool]]:
-    return [(o.label, o.ticked, o.required) for o in p.fields[heading].options]
-
 
 T4 = body("recovery-t4-ok.md")
 T4_REASON = (

@@ -6,22 +6,13 @@ Bodies are built from the T4 fixture (every section filled and ticked) with one 
 
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 
+from fixtures_forms import ACK, BODIES, COC, COC_OPT, RC, RC_OPT, REASON, USER, summary, ticks
 from recovery_bot.intake.forms import Field, ParsedForm, parse_body
 
-BODIES = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "bodies"
 T4 = (BODIES / "recovery-t4-ok.md").read_text(encoding="utf-8")
 
-USER = "PyPI Username"
-REASON = "Reason for request"
-RC = "Recovery Codes"
-COC = "Code of Conduct"
-ACK = "Acknowledgement"
-RC_OPT = "I never generated or have lost access to the recovery codes for my account"
-COC_OPT = "I agree to follow the PSF Code of Conduct"
 LAST_LINE = "My e-mail address on the account still works."
 FIRST_LINE = "I lost my phone and with it the authenticator app I used for 2FA on PyPI."
 T4_REASON = f"{FIRST_LINE}\n{LAST_LINE}"
@@ -30,21 +21,6 @@ T4_REASON = f"{FIRST_LINE}\n{LAST_LINE}"
 def with_reason_tail(tail: str) -> ParsedForm:
     """T4 with ``tail`` put after the reason's last line."""
     return parse_body(T4.replace(LAST_LINE, LAST_LINE + "\n" + tail))
-
-
-def summary(p: ParsedForm) -> tuple[object, ...]:
-    return (
-        p.form,
-        p.generation,
-        p.unchecked_required,
-        p.empty_required,
-        p.missing_sections,
-        p.extra_sections,
-    )
-
-
-def ticks(p: ParsedForm, heading: str) -> list[tuple[str, bool, bool]]:
-    return [(o.label, o.ticked, o.required) for o in p.fields[heading].options]
 
 
 # --------------------------------------------------------------------------- fences

@@ -13,20 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from fixtures_forms import ACK, ACK_OPT, COC, COC_OPT, RC, RC_OPT, REASON, USER
 from recovery_bot.intake import forms
 from recovery_bot.intake.forms import CheckboxOption, Field, parse_body
 
-USER = "PyPI Username"
-REASON = "Reason for request"
-RC = "Recovery Codes"
-COC = "Code of Conduct"
-ACK = "Acknowledgement"
-RC_OPT = "I never generated or have lost access to the recovery codes for my account"
-COC_OPT = "I agree to follow the PSF Code of Conduct"
-ACK_OPT = (
-    "I understand that it may take a significant amount of time to process my account "
-    "recovery request."
-)
 TITLE_OPT = "I have updated the title."
 
 
