@@ -10,7 +10,10 @@ and the cold path, which a long-running process only takes once per word shape.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import json
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +179,57 @@ def test_rules_at_tries_prefixes_of_every_length(monkeypatch: pytest.MonkeyPatch
     assert reason._rules_at("i q", 2) is None
     assert set(reason._AT_CACHE) == {"a j", "abd", "abc", "xyz", "q"}
     assert reason._rules_at("x abd", 2) is reason._rules_at("y abd", 2)  # one compile
+
+
+def test_the_saved_index_is_current() -> None:
+    """intake/reason_index.json matches the rule table; if this fails, run
+    ``python tools/gen_reason_index.py`` (until then the index is built at import)."""
+    saved = json.loads(reason._INDEX_FILE.read_text(encoding="utf-8"))
+    assert saved == reason.index_document(), "stale: run python tools/gen_reason_index.py"
+    assert (reason._BY_PREFIX, reason._ANYWHERE) == reason._build_index()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,  # missing
+        "{not json",
+        '{"fingerprint": "00000000-1", "by_prefix": {"zz": [0]}, "anywhere": []}',  # stale
+        '{"by_prefix": {}}',
+        '["a list"]',
+    ],
+)
+def test_a_missing_stale_or_broken_saved_index_is_built_instead(
+    content: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "reason_index.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    monkeypatch.setattr(reason, "_INDEX_FILE", path)
+    assert reason._load_index() == reason._build_index()
+
+
+def test_a_current_saved_index_is_used_as_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = reason.index_document()
+    doc["by_prefix"] = {"abc": [3, 1]}  # what the file says is what the classifier uses
+    doc["anywhere"] = [2]
+    path = tmp_path / "reason_index.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    monkeypatch.setattr(reason, "_INDEX_FILE", path)
+    assert reason._load_index() == ({"abc": (3, 1)}, (2,))
+
+
+def test_the_fingerprint_follows_pattern_order_and_cjk() -> None:
+    rules = reason._RULES[:3]
+    base = reason._fingerprint(rules)
+    assert base == reason._fingerprint(tuple(rules))
+    assert base.endswith("-3")
+    swapped = (rules[1], rules[0], rules[2])
+    cjk = (dataclasses.replace(rules[0], cjk=not rules[0].cjk), *rules[1:])
+    edited = (dataclasses.replace(rules[0], pattern=rules[0].pattern + "x"), *rules[1:])
+    kind = (dataclasses.replace(rules[0], kind="skip"), *rules[1:])
+    assert len({base, reason._fingerprint(swapped), reason._fingerprint(cjk)}) == 3
+    assert reason._fingerprint(edited) != base
+    assert reason._fingerprint(kind) == base  # the index does not depend on the kind

@@ -50,10 +50,13 @@ Decisions worth knowing
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import zlib
 from bisect import bisect_right
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, cast
 
 from recovery_bot.core.lazy_re import LazyPattern
@@ -500,7 +503,42 @@ def _build_index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
     return {k: tuple(v) for k, v in by_prefix.items()}, tuple(anywhere)
 
 
-_BY_PREFIX, _ANYWHERE = _build_index()
+# The index is saved with the package (intake/reason_index.json, written by
+# tools/gen_reason_index.py): building it parses every rule's pattern, which was an eighth
+# of ``recovery-bot inspect``'s start-up. The file carries a fingerprint of the rule table;
+# when a rule changes and the file was not regenerated, the index is built here instead
+# (slower, never wrong), and tests/test_reason_dispatch.py fails until it is regenerated.
+_INDEX_FILE = Path(__file__).with_name("reason_index.json")
+
+
+def _fingerprint(rules: tuple[_Rule, ...]) -> str:
+    """What the index depends on: each rule's position, pattern and CJK flag."""
+    text = "\n".join(f"{i}\t{int(r.cjk)}\t{r.pattern}" for i, r in enumerate(rules))
+    return f"{zlib.crc32(text.encode('utf-8')):08x}-{len(rules)}"
+
+
+def index_document() -> dict[str, object]:
+    """The saved index's contents (what tools/gen_reason_index.py writes)."""
+    by_prefix, anywhere = _build_index()
+    return {
+        "fingerprint": _fingerprint(_RULES),
+        "by_prefix": {k: list(v) for k, v in sorted(by_prefix.items())},
+        "anywhere": list(anywhere),
+    }
+
+
+def _load_index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    try:
+        doc = json.loads(_INDEX_FILE.read_text(encoding="utf-8"))
+        if doc["fingerprint"] == _fingerprint(_RULES):
+            by_prefix = {str(k): tuple(int(i) for i in v) for k, v in doc["by_prefix"].items()}
+            return by_prefix, tuple(int(i) for i in doc["anywhere"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # missing or unreadable: build it (a test keeps the packaged file current)
+    return _build_index()
+
+
+_BY_PREFIX, _ANYWHERE = _load_index()
 _RULE_OF = {f"r{i}": rule for i, rule in enumerate(_RULES)}
 
 
