@@ -311,6 +311,14 @@ def test_setext_headings_underlined_with_equals() -> None:
     parsed = parse_body(text)
     assert summary(parsed) == ("account-recovery", "2021-03", (), (), (), ())
     assert (parsed.text(USER), parsed.text(REASON)) == ("alice", "lost 2FA")
+    # Only "=" underlines and no "---" anywhere: still read as headings (the 2020
+    # template's two sections).
+    only_equals = parse_body(
+        "PyPI Username\n=============\n\nalice\n\nReason for request\n==================\n\n"
+        "lost 2FA\n"
+    )
+    assert summary(only_equals) == ("account-recovery", "2020-01", (), (), (), ())
+    assert (only_equals.text(USER), only_equals.text(REASON)) == ("alice", "lost 2FA")
 
 
 def test_extra_section_drops_its_own_forms_box_lines() -> None:
