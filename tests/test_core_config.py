@@ -21,6 +21,7 @@ from recovery_bot.core.config import (
     Section,
     ServerConfig,
     check_template,
+    is_repo_name,
     load_config,
     parse_config,
     read_key,
@@ -467,6 +468,23 @@ def test_good_bot_settings_pass() -> None:
     assert (cfg.bot.marker, cfg.marker, cfg.bot.login) == ("a" * 41, "a" * 41, "x-1[bot]")
     assert (cfg.maintainers.teams, cfg.maintainers.users) == (("pypi/admins",), ("x",))
     assert parse_config({**REPO, "bot": {"marker": "0-z"}}).marker == "0-z"
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        *((good, True) for good in ("a/b", "Py-PI9/support.sandbox_2-x", "o" * 39 + "/n")),
+        ("o/" + "n" * 100, True),
+        *(
+            (bad, False)
+            for bad in ("o" * 40 + "/n", "-o/n", "o/", "/n", "o/" + "n" * 101, "o n/x", "o/n/x")
+        ),
+        ("o/n)", False),
+        ("o/n\n", False),
+    ],
+)
+def test_is_repo_name(text: str, ok: bool) -> None:
+    assert is_repo_name(text) is ok
 
 
 def test_repositories_must_name_at_least_one() -> None:

@@ -471,6 +471,12 @@ class ServerConfig:
             )
 
 
+def is_repo_name(text: str) -> bool:
+    """``owner/name`` as GitHub spells repositories: the check every repository name the
+    bot is given passes, in app.yaml (``repositories``) or in code (the digest's links)."""
+    return _REPO_RE.match(text) is not None
+
+
 def _repositories(sec: Section, name: str, value: tuple[str, ...]) -> None:
     if not value:
         raise sec.error(name, "must name at least one owner/repo")

@@ -26,12 +26,12 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from recovery_bot.core.config import is_repo_name
 from recovery_bot.digest.report import DigestNumbers, ListedIssue
 
 GITHUB_BODY_LIMIT = 65_536
 
 _DAY = timedelta(days=1)
-_REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 
 
 def render_digest(
@@ -51,7 +51,7 @@ def render_digest(
     more there are); if even empty lists do not fit, the text is cut at a section
     boundary with a note. The result is never rejected and never over the limit.
     """
-    if not _REPO_RE.fullmatch(repo):
+    if not is_repo_name(repo):
         raise ValueError(f"repo must be owner/name, got {repo!r}")
     if list_cap < 0:
         raise ValueError("list_cap must not be negative")
