@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from fixtures_commands import CFG, KNOWN, NOW, URL, make_ctx, run
 from recovery_bot.app import parse_config
 from recovery_bot.commands import parse as parse_module
 from recovery_bot.commands.parse import Invocation, find_commands, new_commands, split_args
 from recovery_bot.commands.rules import (
     REGISTRY,
-    CommandContext,
     CommandResult,
     handle_comment,
     help_text,
@@ -31,35 +31,6 @@ from recovery_bot.commands.rules import (
 )
 from recovery_bot.core.plans import Plan
 from recovery_bot.core.snapshot import CommentInfo
-
-CFG = parse_config({"repositories": ["pypi/support"]})
-KNOWN = known_names(CFG)
-NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-URL = "https://github.com/pypi/support/issues/1234"
-
-
-def make_ctx(**kw: Any) -> CommandContext:
-    base: dict[str, Any] = {
-        "repo": "pypi/support",
-        "issue_number": 1234,
-        "issue_url": URL,
-        "reporter": "octocat",
-        "actor": "maint",
-        "username": "alice",
-        "labels": ("account-recovery",),
-        "state": "open",
-        "assignees": (),
-        "now": NOW,
-        "config": CFG,
-    }
-    base.update(kw)
-    return CommandContext(**base)
-
-
-def run(line: str, **kw: Any) -> CommandResult:
-    invs = find_commands(line, known_names(kw.get("config", CFG)))
-    assert len(invs) == 1, invs
-    return run_command(invs[0], make_ctx(**kw))
 
 
 def tagged(text: str, name: str) -> str:

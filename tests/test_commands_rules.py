@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import fixtures_commands
 from recovery_bot.app import parse_config
 from recovery_bot.commands import rules
 from recovery_bot.commands.parse import Invocation, find_commands, split_args
@@ -27,7 +28,6 @@ from recovery_bot.commands.rules import (
     refusal_due,
     refusal_text,
     reply_marker,
-    run_command,
     run_commands,
     snooze_marker,
 )
@@ -37,38 +37,22 @@ from recovery_bot.core.plans import Plan
 from recovery_bot.core.snapshot import CommentInfo
 
 REPO = {"repositories": ["pypi/support"]}
-CFG = parse_config(REPO)
-KNOWN = known_names(CFG)
+CFG, KNOWN, NOW = fixtures_commands.CFG, fixtures_commands.KNOWN, fixtures_commands.NOW
 #: Built by the core parser alone: no ``commands:`` or ``sla:`` section (both None), as
 #: hand-made configs in other modules' tests are.
 BARE = parse_core_config(REPO)
-NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 AWAIT = "awaiting response"
 SNOOZED = "sla: snoozed"
 OLD_AWAIT = "status: awaiting response"  # the sla section's default awaiting alias
 
 
 def make_ctx(**kw: Any) -> CommandContext:
-    base: dict[str, Any] = {
-        "repo": "pypi/support",
-        "issue_number": 1234,
-        "issue_url": "https://github.com/pypi/support/issues/1234",
-        "reporter": "octocat",
-        "actor": "maint",
-        "username": "alice",
-        "labels": (),
-        "state": "open",
-        "assignees": (),
-        "now": NOW,
-        "config": CFG,
-    }
-    base.update(kw)
-    return CommandContext(**base)
+    """The shared context, but on an issue with no labels yet."""
+    return fixtures_commands.make_ctx(**{"labels": (), **kw})
 
 
 def run(line: str, **kw: Any) -> CommandResult:
-    (inv,) = find_commands(line, known_names(kw.get("config", CFG)))
-    return run_command(inv, make_ctx(**kw))
+    return fixtures_commands.run(line, **{"labels": (), **kw})
 
 
 def results(body: str, **kw: Any) -> list[CommandResult]:
